@@ -1,0 +1,1 @@
+"""PyCNN Explainer: Tiny VGG in NumPy, its weights format, image input, and the pure parts of the app."""

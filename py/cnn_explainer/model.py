@@ -1,0 +1,146 @@
+"""A sequential CNN built from a layer list: the forward pass and the pieces the explanations need."""
+import numpy as np
+
+from . import ops
+
+LAYER_TYPES = ("conv2d", "relu", "max_pool2d", "flatten", "dense", "softmax")
+
+
+class Layer:
+    """One named layer: its type, its hyper-parameters and (for conv2d and dense) its kernel and bias."""
+
+    def __init__(self, name, type, config=None, kernel=None, bias=None):
+        if type not in LAYER_TYPES:
+            raise ValueError(f"layer {name!r}: unknown type {type!r} (known: {', '.join(LAYER_TYPES)})")
+        self.name, self.type, self.config = name, type, dict(config or {})
+        self.kernel, self.bias = kernel, bias
+
+    def pair(self, key, default):
+        """A two-number hyper-parameter such as kernel_size, accepting one int for both axes."""
+        value = self.config.get(key, default)
+        return (value, value) if isinstance(value, int) else tuple(value)
+
+    def window_and_stride(self):
+        """The (kh, kw) window and (sh, sw) stride of a conv2d or max_pool2d layer."""
+        if self.type == "conv2d":
+            return self.pair("kernel_size", 3), self.pair("strides", 1)
+        window = self.pair("pool_size", 2)
+        return window, self.pair("strides", window)
+
+    @property
+    def padding(self):
+        return self.config.get("padding", "valid")
+
+    def __call__(self, x):
+        """Apply this layer to x."""
+        if self.type == "conv2d":
+            return ops.conv2d(x, self.kernel, self.bias, self.pair("strides", 1), self.padding)
+        if self.type == "relu":
+            return ops.relu(x)
+        if self.type == "max_pool2d":
+            return ops.max_pool2d(x, *self.window_and_stride(), self.padding)
+        if self.type == "flatten":
+            return ops.flatten(x)
+        if self.type == "dense":
+            return ops.dense(x, self.kernel, self.bias)
+        return ops.softmax(x)
+
+    def output_shape(self, shape):
+        """The shape this layer produces from an input of the given shape (raises ValueError if impossible)."""
+        if self.type in ("relu", "softmax"):
+            return shape
+        if self.type == "flatten":
+            return (int(np.prod(shape)),)
+        if self.type == "dense":
+            if len(shape) != 1:
+                raise ValueError(f"layer {self.name!r}: dense needs a flat input, got shape {shape}")
+            return (self.config["units"],)
+        if len(shape) != 3:
+            raise ValueError(f"layer {self.name!r}: {self.type} needs an (H, W, C) input, got shape {shape}")
+        window, stride = self.window_and_stride()
+        if self.padding == "same":
+            out = [-(-shape[i] // stride[i]) for i in (0, 1)]
+        else:
+            out = [(shape[i] - window[i]) // stride[i] + 1 for i in (0, 1)]
+        if min(out) < 1:
+            raise ValueError(f"layer {self.name!r}: a {window} window does not fit an input of shape {shape}")
+        channels = self.config["filters"] if self.type == "conv2d" else shape[2]
+        return (out[0], out[1], channels)
+
+    def param_shapes(self, input_shape):
+        """The kernel and bias shapes this layer needs for the given input shape ({} if it has none)."""
+        if self.type == "conv2d":
+            kh, kw = self.window_and_stride()[0]
+            return {"kernel": (kh, kw, input_shape[2], self.config["filters"]), "bias": (self.config["filters"],)}
+        if self.type == "dense":
+            return {"kernel": (input_shape[0], self.config["units"]), "bias": (self.config["units"],)}
+        return {}
+
+
+class Model:
+    """A sequential CNN: input shape, pixel range, class names, layers and free-form metadata."""
+
+    def __init__(self, layers, classes, input_shape=(64, 64, 3), pixel_range=(0.0, 1.0), name="model", meta=None):
+        self.layers, self.classes, self.name = list(layers), list(classes), name
+        self.input_shape, self.pixel_range = tuple(input_shape), tuple(pixel_range)
+        self.meta = dict(meta or {})
+
+    def layer(self, name):
+        """The layer with this name."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(f"no layer named {name!r}")
+
+    def shapes(self):
+        """Every layer's output shape, in order, as (name, shape) pairs starting with the input."""
+        shape, result = self.input_shape, [("input", self.input_shape)]
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            result.append((layer.name, shape))
+        return result
+
+    def forward(self, image):
+        """Run the network on one (H, W, C) image already scaled to pixel_range; every activation by name."""
+        x = np.asarray(image, dtype=np.float32)
+        if x.shape != self.input_shape:
+            raise ValueError(f"model {self.name!r} takes an image of shape {self.input_shape}, got {x.shape}")
+        acts = {"input": x}
+        for layer in self.layers:
+            x = layer(x)
+            acts[layer.name] = x
+        return acts
+
+    def predict(self, image):
+        """The class probabilities (the last activation) for one image."""
+        return list(self.forward(image).values())[-1]
+
+    def input_of(self, name, acts):
+        """The activation that feeds the named layer."""
+        names = ["input"] + [layer.name for layer in self.layers]
+        return acts[names[names.index(name) - 1]]
+
+    def logits(self, acts):
+        """The input of the final softmax: the scores before they are turned into probabilities."""
+        last = self.layers[-1]
+        return self.input_of(last.name, acts) if last.type == "softmax" else acts[last.name]
+
+    def padded_input(self, name, acts):
+        """The named layer's input after its padding, i.e. the grid its windows slide over."""
+        layer = self.layer(name)
+        window, stride = layer.window_and_stride()
+        value = 0.0 if layer.type == "conv2d" else -np.inf
+        return ops.pad(self.input_of(name, acts), window, stride, layer.padding, value), window, stride
+
+    def conv_intermediates(self, name, acts, out_channel):
+        """For one conv neuron: each input channel cross-correlated with its own kernel slice, no bias: (in, H, W)."""
+        x, window, stride = self.padded_input(name, acts)
+        cols = ops.windows(x, window, stride)  # (oh, ow, kh, kw, in)
+        kernel = self.layer(name).kernel[:, :, :, out_channel]
+        return np.einsum("hwijc,ijc->chw", cols, kernel)
+
+    def window_at(self, name, acts, row, col):
+        """The input window (kh, kw, in) behind output position (row, col) of a conv or pool layer."""
+        x, window, stride = self.padded_input(name, acts)
+        r, c = row * stride[0], col * stride[1]
+        return x[r : r + window[0], c : c + window[1], :]

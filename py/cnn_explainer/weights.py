@@ -1,0 +1,198 @@
+"""Read and write the weights format: <name>.json (architecture, classes, provenance) + <name>.npz (arrays)."""
+import io
+import json
+import os
+
+import numpy as np
+
+from .model import LAYER_TYPES, Layer, Model
+
+FORMAT = "cnn-explainer-weights/1"
+HYPER_PARAMETERS = ("filters", "kernel_size", "strides", "padding", "pool_size", "units")
+
+
+class WeightsError(ValueError):
+    """A weights file that cannot be used; the message names the file and the problem."""
+
+
+def _require(spec, key, kind, where):
+    """spec[key], which must be of the given type; else a WeightsError naming where it is missing."""
+    if key not in spec:
+        raise WeightsError(f"{where}: missing {key!r}")
+    if not isinstance(spec[key], kind):
+        raise WeightsError(f"{where}: {key!r} must be a {getattr(kind, '__name__', 'value')}, got {spec[key]!r}")
+    return spec[key]
+
+
+def _check_hyper_parameters(layer_spec, where):
+    """Reject hyper-parameters of the wrong kind before they turn into confusing NumPy errors."""
+    for key in ("filters", "units"):
+        if key in layer_spec and not (isinstance(layer_spec[key], int) and layer_spec[key] > 0):
+            raise WeightsError(f"{where}: {key!r} must be a positive integer, got {layer_spec[key]!r}")
+    for key in ("kernel_size", "strides", "pool_size"):
+        value = layer_spec.get(key, 1)
+        values = [value] if isinstance(value, int) else value
+        if not (isinstance(values, list) and len(values) in (1, 2)
+                and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values)):
+            raise WeightsError(f"{where}: {key!r} must be a positive integer or a pair of them, got {value!r}")
+    if layer_spec.get("padding", "valid") not in ("valid", "same"):
+        raise WeightsError(f"{where}: 'padding' must be 'valid' or 'same', got {layer_spec['padding']!r}")
+
+
+def _read_arrays(npz_source, where):
+    """Every array of an .npz (path, bytes or file object) as a dict, or a WeightsError."""
+    try:
+        if isinstance(npz_source, (bytes, bytearray)):
+            npz_source = io.BytesIO(npz_source)
+        with np.load(npz_source, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        raise WeightsError(f"{where}: file not found") from None
+    except Exception as error:  # np.load raises many kinds for a damaged zip
+        raise WeightsError(f"{where}: not a readable .npz array file ({error})") from None
+
+
+def model_from_spec(spec, arrays, where="weights"):
+    """Build and validate a Model from the parsed JSON spec and a dict of arrays."""
+    if not isinstance(spec, dict):
+        raise WeightsError(f"{where}: the JSON must be an object")
+    if spec.get("format", FORMAT) != FORMAT:
+        raise WeightsError(f"{where}: unknown format {spec['format']!r} (this app reads {FORMAT!r})")
+    shape_spec = _require(spec, "input", dict, where)
+    shape = tuple(_require(shape_spec, key, int, f"{where}: input") for key in ("height", "width", "channels"))
+    if min(shape) < 1 or shape[2] not in (1, 3):
+        raise WeightsError(f"{where}: input must be positive with 1 or 3 channels, got {shape}")
+    pixel_range = shape_spec.get("pixel_range", [0.0, 1.0])
+    if not (isinstance(pixel_range, list) and len(pixel_range) == 2
+            and all(isinstance(v, (int, float)) for v in pixel_range) and pixel_range[0] < pixel_range[1]):
+        raise WeightsError(f"{where}: input.pixel_range must be [low, high] with low < high, got {pixel_range!r}")
+    classes = _require(spec, "classes", list, where)
+    if not classes or not all(isinstance(c, str) and c for c in classes):
+        raise WeightsError(f"{where}: 'classes' must be a non-empty list of names")
+    layer_specs = _require(spec, "layers", list, where)
+    if not layer_specs:
+        raise WeightsError(f"{where}: 'layers' is empty")
+
+    layers, seen, current = [], set(), shape
+    for index, layer_spec in enumerate(layer_specs):
+        if not isinstance(layer_spec, dict):
+            raise WeightsError(f"{where}: layer {index} must be an object")
+        name = _require(layer_spec, "name", str, f"{where}: layer {index}")
+        kind = _require(layer_spec, "type", str, f"{where}: layer {name!r}")
+        if name in seen or name == "input" or "/" in name:
+            raise WeightsError(f"{where}: layer name {name!r} is repeated or not allowed")
+        seen.add(name)
+        if kind not in LAYER_TYPES:
+            raise WeightsError(f"{where}: layer {name!r} has unknown type {kind!r} (known: {', '.join(LAYER_TYPES)})")
+        for key in {"conv2d": ("filters",), "dense": ("units",)}.get(kind, ()):
+            _require(layer_spec, key, int, f"{where}: layer {name!r}")
+        _check_hyper_parameters(layer_spec, f"{where}: layer {name!r}")
+        layer = Layer(name, kind, {k: layer_spec[k] for k in HYPER_PARAMETERS if k in layer_spec})
+        try:
+            for param, expected in layer.param_shapes(current).items():
+                key = f"{name}/{param}"
+                if key not in arrays:
+                    raise WeightsError(f"{where}: missing array {key!r}")
+                array = np.asarray(arrays[key])
+                if array.shape != expected:
+                    raise WeightsError(f"{where}: array {key!r} has shape {array.shape}, expected {expected}")
+                if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.integer):
+                    raise WeightsError(f"{where}: array {key!r} is not numeric ({array.dtype})")
+                if not np.all(np.isfinite(array)):
+                    raise WeightsError(f"{where}: array {key!r} contains NaN or infinite values")
+                setattr(layer, param, array.astype(np.float32))
+            current = layer.output_shape(current)
+        except ValueError as error:
+            if isinstance(error, WeightsError):
+                raise
+            raise WeightsError(f"{where}: {error}") from None
+        layers.append(layer)
+    if current != (len(classes),):
+        raise WeightsError(f"{where}: the network ends in shape {current} but there are {len(classes)} classes")
+    if layers[-1].type != "softmax":
+        raise WeightsError(f"{where}: the last layer must be a softmax, got {layers[-1].type!r}")
+    meta = {k: v for k, v in spec.items() if k not in ("input", "classes", "layers")}
+    return Model(layers, classes, shape, pixel_range, spec.get("name", "model"), meta)
+
+
+def parse_spec(json_text, where="weights"):
+    """Parse the JSON half of a weights pair, or raise a WeightsError with the position of the mistake."""
+    try:
+        return json.loads(json_text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise WeightsError(f"{where}: not valid JSON ({error})") from None
+
+
+def load_model(json_path):
+    """Load <name>.json and the .npz beside it (or the one its "arrays" field names)."""
+    where = os.path.basename(json_path)
+    try:
+        with open(json_path, "rb") as f:
+            text = f.read()
+    except OSError as error:
+        raise WeightsError(f"{where}: cannot read ({error.strerror})") from None
+    spec = parse_spec(text, where)
+    default = os.path.splitext(os.path.basename(json_path))[0] + ".npz"
+    npz_name = spec.get("arrays", default) if isinstance(spec, dict) else default
+    npz_path = os.path.join(os.path.dirname(json_path), os.path.basename(str(npz_name)))
+    arrays = _read_arrays(npz_path, os.path.basename(npz_path))
+    return model_from_spec(spec, arrays, where)
+
+
+def load_model_bytes(json_bytes, npz_bytes, where="uploaded model"):
+    """Load a model from the bytes of its two files (as the browser receives them)."""
+    return model_from_spec(parse_spec(json_bytes, where), _read_arrays(npz_bytes, where), where)
+
+
+def model_spec(model):
+    """The JSON-ready description of a model (everything but the arrays)."""
+    layers = [{"name": l.name, "type": l.type, **l.config} for l in model.layers]
+    height, width, channels = model.input_shape
+    spec = {"format": FORMAT, "name": model.name, **{k: v for k, v in model.meta.items() if k not in ("format", "name")}}
+    spec.update(input={"height": height, "width": width, "channels": channels, "pixel_range": list(model.pixel_range)},
+                classes=model.classes, layers=layers, arrays=model.name + ".npz")
+    return spec
+
+
+def save_model(model, directory):
+    """Write <directory>/<model.name>.json and .npz; return the JSON path."""
+    os.makedirs(directory, exist_ok=True)
+    arrays = {f"{l.name}/{p}": getattr(l, p) for l in model.layers for p in ("kernel", "bias") if getattr(l, p) is not None}
+    np.savez_compressed(os.path.join(directory, model.name + ".npz"), **arrays)
+    json_path = os.path.join(directory, model.name + ".json")
+    with open(json_path, "w") as f:
+        json.dump(model_spec(model), f, indent=2)
+        f.write("\n")
+    return json_path
+
+
+def tiny_vgg_layers(filters=10, classes=10):
+    """The layer list of CNN Explainer's Tiny VGG (no arrays): two blocks of conv-relu-conv-relu-pool."""
+    layers = []
+    for block in (1, 2):
+        for unit in (1, 2):
+            layers.append(Layer(f"conv_{block}_{unit}", "conv2d",
+                                {"filters": filters, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid"}))
+            layers.append(Layer(f"relu_{block}_{unit}", "relu"))
+        layers.append(Layer(f"max_pool_{block}", "max_pool2d", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}))
+    return layers + [Layer("flatten", "flatten"), Layer("dense", "dense", {"units": classes}), Layer("output", "softmax")]
+
+
+def default_weights_dir():
+    """The weights/ folder shipped with the app (beside py/ in a checkout, or inside the Pyodide file system)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "..", "..", "weights"), os.path.join(here, "weights"), "weights"):
+        if os.path.isdir(candidate):
+            return os.path.normpath(candidate)
+    return "weights"
+
+
+def resolve_model(name_or_path):
+    """A model from a shipped name (tinyvgg-tin10) or a path to a .json; WeightsError if not found."""
+    if name_or_path.endswith(".json") or os.sep in name_or_path:
+        return load_model(name_or_path)
+    path = os.path.join(default_weights_dir(), name_or_path + ".json")
+    if not os.path.exists(path):
+        known = sorted(f[:-5] for f in os.listdir(default_weights_dir()) if f.endswith(".json")) if os.path.isdir(default_weights_dir()) else []
+        raise WeightsError(f"unknown model {name_or_path!r} (shipped: {', '.join(known) or 'none'})")
+    return load_model(path)

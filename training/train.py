@@ -1,0 +1,232 @@
+"""Train Tiny VGG on TIN-10 or Imagenette-64 with PyTorch (CPU) and export it to weights/<name>.{json,npz}.
+
+    python training/train.py tin10 [--data ../shared/data] [--seed 0] [--out weights]
+"""
+import argparse
+import hashlib
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageFilter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cnn_explainer import data, image  # noqa: E402
+from cnn_explainer.model import Model  # noqa: E402
+from cnn_explainer.weights import save_model, tiny_vgg_layers  # noqa: E402
+from tinyvgg_torch import TinyVGG, export_arrays  # noqa: E402
+
+DATASETS = {
+    "tin10": {
+        "model": "tinyvgg-tin10", "folder": "tiny-imagenet-10", "tar": "tiny-imagenet-10-32px.tar",
+        "description": "Tiny VGG trained on the 10 CNN Explainer classes of Tiny ImageNet (32 px, upscaled to 64).",
+        "ids": ["n03662601", "n02165456", "n07873807", "n07720875", "n04146614",
+                "n01882714", "n07920052", "n02509815", "n07747607", "n04285008"],
+        "classes": ["lifeboat", "ladybug", "pizza", "bell pepper", "school bus",
+                    "koala", "espresso", "red panda", "orange", "sports car"],
+        "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
+                   "flip": 0.5, "shift_px": 4, "zoom": 0.0, "jitter": 0.2, "sharpen_p": 0.5, "sharpen_amount": [0.5, 2.0],
+                   "blur_p": 0.0, "label_smoothing": 0.0},
+    },
+    "imagenette": {
+        "model": "tinyvgg-imagenette", "folder": "imagenette-64", "tar": "imagenette-64px.tar",
+        "description": "Tiny VGG trained on the 10 Imagenette classes at 64 px.",
+        "ids": ["n01440764", "n02102040", "n02979186", "n03000684", "n03028079",
+                "n03394916", "n03417042", "n03425413", "n03445777", "n03888257"],
+        "classes": ["tench", "English springer", "cassette player", "chain saw", "church",
+                    "French horn", "garbage truck", "gas pump", "golf ball", "parachute"],
+        "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
+                   "flip": 0.5, "shift_px": 6, "zoom": 0.15, "jitter": 0.2, "sharpen_p": 0.25, "sharpen_amount": [0.5, 1.5],
+                   "blur_p": 0.25, "label_smoothing": 0.1},
+    },
+}
+
+
+def load_split(samples, ids, transform=None):
+    """Decode every image through the app's own Pillow path: (N, 3, 64, 64) float tensor and labels."""
+    images, labels = [], []
+    for path, class_id in samples:
+        array, square = image.prepare(path)
+        if transform is not None:
+            array = image.to_array(transform(square))
+        images.append(array)
+        labels.append(ids.index(class_id))
+    x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
+    return x, torch.tensor(labels)
+
+
+def round_trip(square):
+    """64 → 32 → 64 px: the blur of the upscaled 32 px training photos, applied to any image."""
+    return square.resize((32, 32), Image.Resampling.LANCZOS).resize((64, 64), Image.Resampling.LANCZOS)
+
+
+def sharpened(square):
+    """An unsharp-masked image: a stand-in for a sharp native 64 px photo."""
+    return square.filter(ImageFilter.UnsharpMask(radius=1, percent=150, threshold=0))
+
+
+def stratified_holdout(labels, fraction, generator):
+    """Indices (train, holdout) with `fraction` of every class held out."""
+    train, hold = [], []
+    for c in labels.unique():
+        idx = (labels == c).nonzero().flatten()
+        idx = idx[torch.randperm(len(idx), generator=generator)]
+        cut = int(round(len(idx) * fraction))
+        hold.append(idx[:cut])
+        train.append(idx[cut:])
+    return torch.cat(train), torch.cat(hold)
+
+
+GAUSS = torch.tensor([1.0, 2.0, 1.0])
+GAUSS = (GAUSS[:, None] * GAUSS[None, :] / 16).expand(3, 1, 3, 3).contiguous()
+
+
+def blur3(x):
+    """3×3 Gaussian blur per channel, reflect-padded."""
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), GAUSS, groups=3)
+
+
+def augment(x, r, g):
+    """Random flips, shifts/zoom, colour jitter, and a mix of sharpening and blurring, batch-wise."""
+    n = x.shape[0]
+    def u(lo, hi, *shape):
+        return torch.rand(n, *shape, generator=g) * (hi - lo) + lo
+    flip = torch.rand(n, generator=g) < r["flip"]
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    scale = u(1.0 - r["zoom"], 1.0)
+    shift = u(-1, 1, 2) * (2 * r["shift_px"] / x.shape[-1])
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = scale
+    theta[:, :, 2] = shift
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    j = r["jitter"]
+    x = x * u(1 - j, 1 + j, 1, 1, 1)
+    gray = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]
+    x = (x - gray.mean((2, 3), keepdim=True)) * u(1 - j, 1 + j, 1, 1, 1) + gray.mean((2, 3), keepdim=True)
+    gray = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]
+    x = gray + (x - gray) * u(1 - j, 1 + j, 1, 1, 1)
+    pick = torch.rand(n, generator=g)
+    sharpen = (pick < r["sharpen_p"])[:, None, None, None]
+    blur = ((pick >= r["sharpen_p"]) & (pick < r["sharpen_p"] + r["blur_p"]))[:, None, None, None]
+    blurred = blur3(x)
+    x = torch.where(sharpen, x + u(*r["sharpen_amount"], 1, 1, 1) * (x - blurred), x)
+    x = torch.where(blur, blurred, x)
+    return x.clamp(0, 1)
+
+
+def accuracy(net, x, y, batch=500):
+    """Top-1 accuracy and predictions of net on (x, y)."""
+    net.eval()
+    with torch.no_grad():
+        pred = torch.cat([net(x[i:i + batch].contiguous(memory_format=torch.channels_last)).argmax(1) for i in range(0, len(x), batch)])
+    return (pred == y).float().mean().item(), pred
+
+
+def sha256(path):
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main(argv=None):
+    """Parse arguments, train, evaluate, export."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dataset", choices=sorted(DATASETS))
+    p.add_argument("--data", help="folder with the data tars (default: ../shared/data beside the checkout)")
+    p.add_argument("--out", default=os.path.join(data.REPO_ROOT, "weights"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, help="override the recipe's maximum epochs")
+    args = p.parse_args(argv)
+    cfg = DATASETS[args.dataset]
+    recipe = dict(cfg["recipe"], seed=args.seed)
+    if args.epochs:
+        recipe["epochs"] = args.epochs
+    try:
+        data_dir = data.find_data_dir(args.data)
+    except data.DataError as error:
+        sys.exit(f"train: {error}")
+    if data_dir is None:
+        sys.exit("train: no data folder: pass --data DIR (with the data tars) or put them in ../shared/data")
+    roots = data.unpack(data_dir)
+    if cfg["folder"] not in roots:
+        sys.exit(f"train: {cfg['tar']} is not in {data_dir}")
+    root = roots[cfg["folder"]]
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    g = torch.Generator().manual_seed(args.seed)
+    t0 = time.time()
+    x_all, y_all = load_split(data.list_split(root, "train"), cfg["ids"])
+    x_val, y_val = load_split(data.list_split(root, "val"), cfg["ids"])
+    tr, ho = stratified_holdout(y_all, 0.1, g)
+    x_tr, y_tr, x_ho, y_ho = x_all[tr], y_all[tr], x_all[ho], y_all[ho]
+    print(f"loaded {len(x_tr)} train / {len(x_ho)} holdout / {len(x_val)} val in {time.time() - t0:.0f} s", flush=True)
+
+    net = TinyVGG().to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(net.parameters(), lr=recipe["lr"], weight_decay=recipe["weight_decay"])
+    steps = (len(x_tr) + recipe["batch"] - 1) // recipe["batch"]
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, recipe["lr"], total_steps=recipe["epochs"] * steps,
+                                                pct_start=recipe["warmup"], anneal_strategy="cos")
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"])
+    best, best_state, best_epoch = -1.0, None, 0
+    for epoch in range(1, recipe["epochs"] + 1):
+        net.train()
+        order = torch.randperm(len(x_tr), generator=g)
+        for i in range(steps):
+            idx = order[i * recipe["batch"]:(i + 1) * recipe["batch"]]
+            xb = augment(x_tr[idx], recipe, g).contiguous(memory_format=torch.channels_last)
+            loss = loss_fn(net(xb), y_tr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        acc, _ = accuracy(net, x_ho, y_ho)
+        if acc > best:
+            best, best_epoch = acc, epoch
+            best_state = {k: v.clone() for k, v in net.state_dict().items()}
+        print(f"epoch {epoch:2d}  loss {loss.item():.3f}  holdout {acc:.3f}  best {best:.3f}@{best_epoch}  {time.time() - t0:.0f} s", flush=True)
+        if epoch - best_epoch >= recipe["patience"]:
+            break
+    net.load_state_dict(best_state)
+    val_acc, torch_pred = accuracy(net, x_val, y_val)
+    val_samples = data.list_split(root, "val")
+    rt_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], round_trip))
+    sharp_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], sharpened))
+
+    layers = tiny_vgg_layers()
+    arrays = export_arrays(net)
+    for layer in layers:
+        for param in ("kernel", "bias"):
+            if f"{layer.name}/{param}" in arrays:
+                setattr(layer, param, arrays[f"{layer.name}/{param}"])
+    model = Model(layers, cfg["classes"], name=cfg["model"], meta={
+        "description": cfg["description"],
+        "class_ids": cfg["ids"],
+        "training": {
+            "dataset": cfg["tar"], "dataset_sha256": sha256(os.path.join(data_dir, cfg["tar"])),
+            "splits": {"train": len(x_tr), "holdout": len(x_ho), "val": len(x_val)},
+            "recipe": recipe, "framework": f"torch {torch.__version__}",
+            "epochs_run": epoch, "best_epoch": best_epoch, "holdout_accuracy": round(best, 4),
+            "val_accuracy": round(val_acc, 4), "val_accuracy_round_trip_64_32_64": round(rt_acc, 4),
+            "val_accuracy_sharpened": round(sharp_acc, 4), "minutes": round((time.time() - t0) / 60, 1),
+            "script": "training/train.py",
+        },
+    })
+    numpy_pred = np.array([model.predict(x.permute(1, 2, 0).numpy()).argmax() for x in x_val])
+    agreement = float((numpy_pred == torch_pred.numpy()).mean())
+    model.meta["training"]["numpy_torch_agreement_val"] = agreement
+    path = save_model(model, args.out)
+    print(f"val top-1 {val_acc:.4f}  round-trip {rt_acc:.4f}  sharpened {sharp_acc:.4f}  "
+          f"numpy/torch agreement {agreement:.4f}  → {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
