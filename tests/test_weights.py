@@ -1,0 +1,234 @@
+"""The weights format: a save/load round trip, and one clear WeightsError for each kind of malformed file."""
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+from cnn_explainer import weights
+from cnn_explainer.weights import WeightsError, load_model, load_model_bytes, save_model
+from conftest import random_model
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A random Tiny VGG saved to tmp_path: (model, json path, spec dict, arrays dict)."""
+    model = random_model(name="tiny", meta={"class_ids": [f"n{i:08d}" for i in range(10)], "training": {"seed": 1}})
+    path = save_model(model, str(tmp_path))
+    with open(path) as f:
+        spec = json.load(f)
+    with np.load(os.path.join(tmp_path, "tiny.npz")) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    return model, path, spec, arrays
+
+
+def write(tmp_path, spec=None, arrays=None, text=None):
+    """Write a (possibly broken) weights pair m.json / m.npz (the JSON names m.npz) and return the JSON path."""
+    path = os.path.join(tmp_path, "m.json")
+    with open(path, "w") as f:
+        f.write(text if text is not None else json.dumps(dict(spec, arrays="m.npz") if isinstance(spec, dict) else spec))
+    if arrays is not None:
+        np.savez(os.path.join(tmp_path, "m.npz"), **arrays)
+    return path
+
+
+def load_error(path):
+    """The message of the WeightsError that loading path raises."""
+    with pytest.raises(WeightsError) as info:
+        load_model(path)
+    return str(info.value)
+
+
+def test_round_trip(saved):
+    model, path, spec, arrays = saved
+    loaded = load_model(path)
+    assert spec["format"] == "cnn-explainer-weights/1" and spec["arrays"] == "tiny.npz"
+    assert loaded.name == "tiny" and loaded.classes == model.classes
+    assert loaded.input_shape == (64, 64, 3) and loaded.pixel_range == (0.0, 1.0)
+    assert loaded.meta["class_ids"] == model.meta["class_ids"] and loaded.meta["training"] == {"seed": 1}
+    assert [(l.name, l.type, l.config) for l in loaded.layers] == [(l.name, l.type, l.config) for l in model.layers]
+    assert set(arrays) == {f"{n}/{p}" for n in ("conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2", "dense") for p in ("kernel", "bias")}
+    for a, b in zip(model.layers, loaded.layers):
+        for param in ("kernel", "bias"):
+            if getattr(a, param) is not None:
+                assert np.array_equal(getattr(a, param), getattr(b, param))
+                assert getattr(b, param).dtype == np.float32
+    image = np.random.default_rng(0).random((64, 64, 3)).astype(np.float32)
+    assert np.array_equal(model.predict(image), loaded.predict(image))
+
+
+def test_round_trip_twice_gives_the_same_json(saved, tmp_path):
+    _, path, spec, _ = saved
+    again = save_model(load_model(path), str(tmp_path / "again"))
+    with open(again) as f:
+        assert json.load(f) == spec
+
+
+def test_npz_defaults_to_the_json_name(tmp_path, saved):
+    spec = {k: v for k, v in saved[2].items() if k != "arrays"}
+    (tmp_path / "other.json").write_text(json.dumps(spec))
+    np.savez(tmp_path / "other.npz", **saved[3])
+    assert load_model(str(tmp_path / "other.json")).classes == saved[0].classes
+
+
+def test_load_model_bytes(saved):
+    model, path, _, _ = saved
+    with open(path, "rb") as f:
+        json_bytes = f.read()
+    with open(path[:-5] + ".npz", "rb") as f:
+        npz_bytes = f.read()
+    loaded = load_model_bytes(json_bytes, npz_bytes)
+    image = np.random.default_rng(1).random((64, 64, 3)).astype(np.float32)
+    assert np.array_equal(loaded.predict(image), model.predict(image))
+    with pytest.raises(WeightsError, match="not valid JSON"):
+        load_model_bytes(b"{oops", npz_bytes)
+    with pytest.raises(WeightsError, match="npz"):
+        load_model_bytes(json_bytes, b"PK\x03\x04 not really a zip")
+    with pytest.raises(WeightsError, match="uploaded model"):
+        load_model_bytes(json_bytes, b"")
+
+
+def test_invalid_json(tmp_path, saved):
+    assert "not valid JSON" in load_error(write(tmp_path, text='{"name": "m", "layers": [', arrays=saved[3]))
+
+
+def test_json_not_an_object(tmp_path, saved):
+    assert "must be an object" in load_error(write(tmp_path, text="[1, 2, 3]", arrays=saved[3]))
+
+
+@pytest.mark.parametrize("key", ["layers", "classes", "input"])
+def test_missing_top_level_key(tmp_path, saved, key):
+    spec = dict(saved[2])
+    del spec[key]
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert f"missing '{key}'" in message and "m.json" in message
+
+
+def test_missing_input_height(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    del spec["input"]["height"]
+    assert "missing 'height'" in load_error(write(tmp_path, spec, saved[3]))
+
+
+def test_unknown_layer_type(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][1]["type"] = "leaky_relu"
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert "unknown type 'leaky_relu'" in message and "relu_1_1" in message
+
+
+def test_missing_array(tmp_path, saved):
+    arrays = dict(saved[3])
+    del arrays["conv_2_1/bias"]
+    assert "missing array 'conv_2_1/bias'" in load_error(write(tmp_path, saved[2], arrays))
+
+
+def test_wrong_array_shape(tmp_path, saved):
+    arrays = dict(saved[3])
+    arrays["conv_1_2/kernel"] = np.zeros((3, 3, 10, 9), np.float32)
+    message = load_error(write(tmp_path, saved[2], arrays))
+    assert "'conv_1_2/kernel'" in message and "(3, 3, 10, 9)" in message and "(3, 3, 10, 10)" in message
+
+
+def test_dense_kernel_in_the_wrong_orientation(tmp_path, saved):
+    arrays = dict(saved[3])
+    arrays["dense/kernel"] = arrays["dense/kernel"].T
+    assert "'dense/kernel' has shape (10, 1690)" in load_error(write(tmp_path, saved[2], arrays))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_infinite_in_an_array(tmp_path, saved, bad):
+    arrays = dict(saved[3])
+    kernel = arrays["dense/kernel"].copy()
+    kernel[5, 3] = bad
+    arrays["dense/kernel"] = kernel
+    message = load_error(write(tmp_path, saved[2], arrays))
+    assert "'dense/kernel'" in message and "NaN" in message
+
+
+def test_non_numeric_array(tmp_path, saved):
+    arrays = dict(saved[3])
+    arrays["conv_1_1/bias"] = np.array(["a"] * 10)
+    assert "'conv_1_1/bias' is not numeric" in load_error(write(tmp_path, saved[2], arrays))
+
+
+def test_class_count_differs_from_final_units(tmp_path, saved):
+    spec = dict(saved[2], classes=saved[2]["classes"][:9])
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert "9 classes" in message and "(10,)" in message
+
+
+def test_npz_missing(tmp_path, saved):
+    message = load_error(write(tmp_path, saved[2]))  # no m.npz written
+    assert "m.npz" in message and "not found" in message
+
+
+def test_npz_not_a_zip(tmp_path, saved):
+    path = write(tmp_path, saved[2])
+    with open(tmp_path / "m.npz", "wb") as f:
+        f.write(b"this is not a zip file at all")
+    message = load_error(path)
+    assert "m.npz" in message and "not a readable .npz" in message
+
+
+def test_npz_is_a_single_npy(tmp_path, saved):
+    path = write(tmp_path, saved[2])
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(3))
+    (tmp_path / "m.npz").write_bytes(buffer.getvalue())
+    assert "not a readable .npz" in load_error(path)
+
+
+def test_bad_padding_value(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][0]["padding"] = "full"
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert "'padding' must be 'valid' or 'same'" in message and "conv_1_1" in message
+
+
+@pytest.mark.parametrize("key,value", [("kernel_size", 0), ("kernel_size", [3, "3"]), ("strides", [1, 1, 1]), ("filters", -2)])
+def test_bad_hyper_parameters(tmp_path, saved, key, value):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][0][key] = value
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert f"'{key}'" in message and "conv_1_1" in message
+
+
+def test_window_too_big_for_the_input(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["input"].update(height=8, width=8)
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert "does not fit" in message
+
+
+def test_last_layer_must_be_softmax(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"] = spec["layers"][:-1]
+    assert "softmax" in load_error(write(tmp_path, spec, saved[3]))
+
+
+def test_unknown_format(tmp_path, saved):
+    spec = dict(saved[2], format="keras-h5")
+    assert "unknown format 'keras-h5'" in load_error(write(tmp_path, spec, saved[3]))
+
+
+def test_repeated_layer_name(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][3]["name"] = "relu_1_1"
+    assert "'relu_1_1' is repeated" in load_error(write(tmp_path, spec, saved[3]))
+
+
+def test_json_file_missing(tmp_path):
+    assert "nothere.json" in load_error(str(tmp_path / "nothere.json"))
+
+
+def test_resolve_model(saved):
+    _, path, _, _ = saved
+    assert weights.resolve_model(path).name == "tiny"
+    with pytest.raises(WeightsError, match="unknown model 'no-such-model'"):
+        weights.resolve_model("no-such-model")
+
+
+def test_weights_error_is_a_value_error():
+    assert issubclass(WeightsError, ValueError)
