@@ -90,6 +90,24 @@ def blur3(x):
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), GAUSS, groups=3)
 
 
+def integer_shift(x, pixels, g):
+    """Shift each image by whole pixels (reflect-padded), so shifting adds no blur."""
+    size = x.shape[-1]
+    padded = F.pad(x, (pixels,) * 4, mode="reflect")
+    dy, dx = torch.randint(0, 2 * pixels + 1, (2, x.shape[0]), generator=g)
+    return torch.stack([padded[i, :, dy[i]:dy[i] + size, dx[i]:dx[i] + size] for i in range(x.shape[0])])
+
+
+def zoom_shift(x, r, g):
+    """Random zoom-in and sub-pixel shift through one affine resampling (bilinear)."""
+    n = x.shape[0]
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0 - torch.rand(n, generator=g) * r["zoom"]
+    theta[:, :, 2] = (torch.rand(n, 2, generator=g) * 2 - 1) * (2 * r["shift_px"] / x.shape[-1])
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
 def augment(x, r, g):
     """Random flips, shifts/zoom, colour jitter, and a mix of sharpening and blurring, batch-wise."""
     n = x.shape[0]
@@ -97,13 +115,7 @@ def augment(x, r, g):
         return torch.rand(n, *shape, generator=g) * (hi - lo) + lo
     flip = torch.rand(n, generator=g) < r["flip"]
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
-    scale = u(1.0 - r["zoom"], 1.0)
-    shift = u(-1, 1, 2) * (2 * r["shift_px"] / x.shape[-1])
-    theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0] = theta[:, 1, 1] = scale
-    theta[:, :, 2] = shift
-    grid = F.affine_grid(theta, x.shape, align_corners=False)
-    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    x = zoom_shift(x, r, g) if r["zoom"] else integer_shift(x, r["shift_px"], g)
     j = r["jitter"]
     x = x * u(1 - j, 1 + j, 1, 1, 1)
     gray = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]

@@ -1,0 +1,45 @@
+# The two commands of the README: `make serve` (set up, build, serve the app) and `make test` (set up, build, test).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DATA ?=
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: serve test dist venv venv-dev chromium bench train clean
+
+$(BIN)/.runtime: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.runtime
+venv-dev: $(BIN)/.dev
+
+dist: venv
+	$(BIN)/python tools/build_site.py $(if $(DATA),--data $(DATA))
+
+serve: dist
+	$(BIN)/python tools/serve.py --port $(PORT)
+
+chromium:
+	bash tools/install_chromium.sh
+
+test: venv-dev dist chromium
+	$(BIN)/python -m pytest
+
+bench: venv-dev dist chromium
+	$(BIN)/python bench/bench_forward.py
+	$(BIN)/python bench/bench_browser.py
+
+train: venv-dev
+	$(BIN)/python training/train.py tin10 $(if $(DATA),--data $(DATA))
+	$(BIN)/python training/train.py imagenette $(if $(DATA),--data $(DATA))
+
+clean:
+	rm -rf dist .cache/site

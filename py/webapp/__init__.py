@@ -1,0 +1,1 @@
+"""The browser layer of PyCNN Explainer: thin PyScript glue over the pure cnn_explainer modules."""

@@ -1,0 +1,31 @@
+"""Small DOM helpers shared by the browser views (PyScript main thread)."""
+import js
+from pyodide.ffi import to_js
+from pyscript import document
+
+
+def one(selector, root=None):
+    """The first element matching a CSS selector (None if there is none)."""
+    return (root or document).querySelector(selector)
+
+
+def every(selector, root=None):
+    """All elements matching a CSS selector, as a Python list."""
+    return list((root or document).querySelectorAll(selector))
+
+
+def set_text(selector, text):
+    """Set an element's text content."""
+    element = one(selector)
+    if element is not None:
+        element.textContent = text
+
+
+def paint(canvases, rgba):
+    """Paint (N, H, W, 4) uint8 maps into N canvases with one copy into JavaScript and one putImageData each."""
+    count, height, width = rgba.shape[:3]
+    buffer = to_js(memoryview(rgba.reshape(-1))).buffer
+    size = height * width * 4
+    for i, canvas in enumerate(canvases[:count]):
+        pixels = js.Uint8ClampedArray.new(buffer, i * size, size)
+        canvas.getContext("2d").putImageData(js.ImageData.new(pixels, width, height), 0, 0)
