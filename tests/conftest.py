@@ -2,8 +2,9 @@
 import os
 import sys
 
-import numpy as np
-import pytest
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads: tiny matmuls, no thread-pool overhead
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 PY_DIR = os.path.join(ROOT, "py")
