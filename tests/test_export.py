@@ -1,0 +1,94 @@
+"""The committed weights: the NumPy model reproduces the training framework on the whole val split, and scores
+what the JSON records and what the issue targets."""
+import hashlib
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from cnn_explainer import data, image
+from cnn_explainer.weights import load_model
+from conftest import ROOT
+from tinyvgg_torch import from_arrays
+
+WEIGHTS_DIR = os.path.join(ROOT, "weights")
+MODELS = {  # name: (data folder, data tar, val top-1 target)
+    "tinyvgg-tin10": ("tiny-imagenet-10", "tiny-imagenet-10-32px.tar", 0.72),
+    "tinyvgg-imagenette": ("imagenette-64", "imagenette-64px.tar", 0.65),
+}
+
+
+def data_root(folder, tar):
+    """The extracted data set folder (unpacking ../shared/data if needed), or None when the data is absent."""
+    cached = os.path.join(data.DEFAULT_CACHE_DIR, folder)
+    if os.path.isdir(cached) and os.path.exists(os.path.join(data.DEFAULT_CACHE_DIR, f".{tar}.done")):
+        return cached
+    shared = data.find_data_dir()
+    if shared is None or not os.path.exists(os.path.join(shared, tar)):
+        return None
+    return data.unpack(shared).get(folder)
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def run(request):
+    """Load one committed model, run it in NumPy and in torch over the whole val split."""
+    name = request.param
+    folder, tar, target = MODELS[name]
+    json_path = os.path.join(WEIGHTS_DIR, name + ".json")
+    npz_path = os.path.join(WEIGHTS_DIR, name + ".npz")
+    for path in (json_path, npz_path):
+        if not os.path.exists(path):
+            pytest.skip(f"{os.path.relpath(path, ROOT)} is absent (not trained or not committed yet)")
+    root = data_root(folder, tar)
+    if root is None:
+        pytest.skip(f"the data set {tar} is absent (neither in ../shared/data nor in .cache/data)")
+    model = load_model(json_path)
+    with np.load(npz_path) as npz:
+        net = from_arrays({k: npz[k] for k in npz.files})
+    samples = data.list_split(root, "val")
+    to_index = data.label_mapper(model, root)
+    labels = np.array([to_index(class_id) for _, class_id in samples])
+    assert all(label is not None for label in labels), "every val image must belong to a class of the model"
+    x = np.stack([image.prepare(path, model.input_shape, model.pixel_range)[0] for path, _ in samples])
+    ours = np.array([int(np.argmax(model.predict(im))) for im in x])
+    with torch.no_grad():
+        batch = torch.from_numpy(x).permute(0, 3, 1, 2)
+        theirs = torch.cat([net(batch[i:i + 500]).argmax(1) for i in range(0, len(batch), 500)]).numpy()
+    return {"name": name, "model": model, "labels": labels.astype(int), "ours": ours, "theirs": theirs,
+            "target": target, "tar": tar}
+
+
+def test_numpy_agrees_with_torch(run):
+    agreement = float((run["ours"] == run["theirs"]).mean())
+    assert agreement >= 0.999, f"{run['name']}: NumPy and torch agree on only {agreement:.4%} of val"
+
+
+def test_accuracy_matches_the_recorded_val_accuracy(run):
+    recorded = run["model"].meta["training"]["val_accuracy"]
+    accuracy = float((run["ours"] == run["labels"]).mean())
+    assert abs(accuracy - recorded) <= 0.005, f"{run['name']}: NumPy val top-1 {accuracy:.4f}, JSON records {recorded}"
+    assert run["model"].meta["training"]["splits"]["val"] == len(run["labels"])
+
+
+def test_accuracy_meets_the_target(run):
+    accuracy = float((run["ours"] == run["labels"]).mean())
+    assert accuracy >= run["target"], f"{run['name']}: val top-1 {accuracy:.4f} is below the target {run['target']}"
+
+
+def test_architecture_and_provenance(run):
+    model = run["model"]
+    assert [name for name, _ in model.shapes()][1:] == [
+        "conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
+        "conv_2_1", "relu_2_1", "conv_2_2", "relu_2_2", "max_pool_2", "flatten", "dense", "output"]
+    assert model.shapes()[0] == ("input", (64, 64, 3)) and model.shapes()[-3] == ("flatten", (1690,))
+    assert sum(l.kernel.size + l.bias.size for l in model.layers if l.kernel is not None) == 19_920
+    assert model.name == run["name"] and len(model.classes) == 10 and len(model.meta["class_ids"]) == 10
+    training = model.meta["training"]
+    for key in ("dataset", "splits", "recipe", "val_accuracy", "framework"):
+        assert key in training, f"{run['name']}: training.{key} is not recorded"
+    assert training["dataset"] == run["tar"] and "seed" in training["recipe"]
+    shared = data.find_data_dir()
+    if shared and os.path.exists(os.path.join(shared, run["tar"])) and "dataset_sha256" in training:
+        with open(os.path.join(shared, run["tar"]), "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == training["dataset_sha256"]
