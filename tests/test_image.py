@@ -109,14 +109,16 @@ def test_grayscale_l():
 
 def test_16_bit_grayscale_png_is_scaled_down():
     values = np.full((64, 64), 65535, np.uint16)
-    values[:, 32:] = 128 * 257  # the 16-bit value of 8-bit 128
-    values[40:, :] = 0
+    values[:, 32:] = 200 * 257  # the 16-bit value of 8-bit 200 (a division by 256 would give 201)
+    values[40:, :32] = 0
+    values[40:, 32:] = 3 * 257 + 128  # 3.498 after the division by 257
     data = encode(Image.fromarray(values), "PNG")
     assert Image.open(io.BytesIO(data)).mode.startswith("I")
     array = check_output(prepare(data)[0])
     assert colour(array, 5, 5) == WHITE
-    assert colour(array, 5, 50) == (128, 128, 128)
+    assert colour(array, 5, 50) == (200, 200, 200)
     assert colour(array, 60, 10) == (0, 0, 0)
+    assert colour(array, 60, 50) == (3, 3, 3)
 
 
 def test_cmyk_jpeg():
