@@ -195,6 +195,16 @@ def test_bad_hyper_parameters(tmp_path, saved, key, value):
     assert f"'{key}'" in message and "conv_1_1" in message
 
 
+def test_one_item_lists_mean_both_axes(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][0].update(kernel_size=[3], strides=[1])
+    spec["layers"][4].update(pool_size=[2], strides=[2])
+    model = load_model(write(tmp_path, spec, saved[3]))
+    assert model.layers[0].window_and_stride() == ((3, 3), (1, 1))
+    assert model.layers[4].window_and_stride() == ((2, 2), (2, 2))
+    assert model.shapes() == saved[0].shapes()
+
+
 def test_window_too_big_for_the_input(tmp_path, saved):
     spec = json.loads(json.dumps(saved[2]))
     spec["input"].update(height=8, width=8)

@@ -16,9 +16,10 @@ class Layer:
         self.kernel, self.bias = kernel, bias
 
     def pair(self, key, default):
-        """A two-number hyper-parameter such as kernel_size, accepting one int for both axes."""
+        """A two-number hyper-parameter such as kernel_size, accepting one int (or a one-item list) for both axes."""
         value = self.config.get(key, default)
-        return (value, value) if isinstance(value, int) else tuple(value)
+        value = (value,) if isinstance(value, int) else tuple(value)
+        return value * 2 if len(value) == 1 else value
 
     def window_and_stride(self):
         """The (kh, kw) window and (sh, sw) stride of a conv2d or max_pool2d layer."""
