@@ -205,6 +205,12 @@ def test_non_image_file(model_files, tmp_path):
                        "not an image")
 
 
+def test_decompression_bomb(model_files, tmp_path):
+    from test_image import png_header_claiming
+    (tmp_path / "bomb.png").write_bytes(png_header_claiming(10000, 10000))  # 100 Mpx: Pillow would also warn
+    assert_clean_error(run("predict", str(tmp_path / "bomb.png"), "--model", model_files[1]), "limit")
+
+
 def test_image_path_is_a_directory(model_files, tmp_path):
     assert_clean_error(run("predict", str(tmp_path), "--model", model_files[1]))
 

@@ -1,5 +1,6 @@
 """Turn an image file into the model's input: decode, orient, convert to RGB, centre-crop, resize, scale."""
 import io
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -22,7 +23,9 @@ def open_image(source):
             raise ImageError(f"the file is {len(source) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
         source = io.BytesIO(bytes(source))
     try:
-        image = Image.open(source)
+        with warnings.catch_warnings():  # our own, lower MAX_PIXELS limit is checked below: no stray stderr warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source)
     except FileNotFoundError:
         raise ImageError("file not found") from None
     except UnidentifiedImageError:
