@@ -1,0 +1,146 @@
+// Boot glue, loaded by index.html before PyScript. It shows boot progress in #boot-status, turns a boot
+// failure into a readable message (body data-state="error"), and registers the offline service worker
+// once the app is ready. Python takes over #boot-status when the app's own code starts.
+(() => {
+  "use strict";
+  const STALL_MS = 60000; // no progress at all for this long: give up with a message
+  const ROOT = new URL("./", document.baseURI).href;
+  const BIG_FILES = [
+    [/\/pyodide\.asm\.wasm$/, "Python runtime"],
+    [/\/python_stdlib\.zip$/, "Python standard library"],
+    [/\/numpy-[^/]*\.whl$/, "NumPy"],
+    [/\/pillow-[^/]*\.whl$/, "Pillow"],
+  ];
+  const NEEDED = /\/(vendor|py|weights)\/|\/pyscript\.json$/; // a failed fetch of these stops the boot
+  const STAGES = {
+    "Loading Pyodide": "Loading Python runtime",
+    "Loading files": "Loading the app's Python files and model weights",
+    "Loaded Pyodide": "Starting the app",
+  };
+  const started = performance.now();
+  const log = []; // [ms since this script ran, text]: read by the tests and the benchmark
+  const downloads = new Set();
+  let stage = "Loading PyScript";
+  let pythonOwnsStatus = false;
+  let timer = 0;
+  window.pycnnBoot = { log };
+
+  const state = () => document.body?.dataset.state;
+  const booting = () => !["ready", "error"].includes(state());
+  const mb = (bytes) => (bytes / 1e6).toFixed(1);
+
+  function render() {
+    let text = stage;
+    if (downloads.size) {
+      const all = [...downloads].sort((a, b) => b.total - a.total);
+      const loaded = all.reduce((sum, d) => sum + d.loaded, 0);
+      const total = all.every((d) => d.total) ? " / " + mb(all.reduce((sum, d) => sum + d.total, 0)) : "";
+      text = `Loading ${all.map((d) => d.label).join(" and ")} ${mb(loaded)}${total} MB`;
+    }
+    const box = document.getElementById("boot-status");
+    if (box && !pythonOwnsStatus && booting()) box.textContent = text + "…";
+    if (log.at(-1)?.[1] !== text) log.push([Math.round(performance.now() - started), text]);
+    clearTimeout(timer);
+    timer = setTimeout(() => fail("The app stopped loading (nothing happened for a minute). Reload the page to try again."), STALL_MS);
+  }
+
+  function fail(message) {
+    if (!booting()) return;
+    if (!document.body) {
+      document.addEventListener("DOMContentLoaded", () => fail(message), { once: true });
+      return;
+    }
+    clearTimeout(timer);
+    log.push([Math.round(performance.now() - started), "error: " + message]);
+    document.body.dataset.state = "error";
+    const box = document.getElementById("boot-status");
+    if (box) box.textContent = message;
+  }
+
+  // Count the bytes of the big downloads on a clone, so the response itself reaches Pyodide untouched.
+  async function count(response, label) {
+    const encoded = response.headers.get("content-encoding");
+    const entry = { label, loaded: 0, total: encoded ? 0 : Number(response.headers.get("content-length")) || 0 };
+    downloads.add(entry);
+    try {
+      const reader = response.clone().body.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        entry.loaded += chunk.value.byteLength;
+        render();
+      }
+    } catch (error) {
+      // the real consumer of the response sees the same failure and reports it
+    } finally {
+      downloads.delete(entry);
+      if (!downloads.size) stage = "Starting Python";
+      render();
+    }
+  }
+
+  const nativeFetch = window.fetch;
+  window.fetch = async function (input, init) {
+    const url = new URL(input instanceof Request ? input.url : String(input), document.baseURI).href;
+    const name = url.slice(url.lastIndexOf("/") + 1);
+    let response;
+    try {
+      response = await nativeFetch.call(this, input, init);
+    } catch (error) {
+      if (NEEDED.test(url)) fail(`Could not download ${name} (${error.message}). Check the connection and reload the page.`);
+      throw error;
+    }
+    if (!response.ok && NEEDED.test(url)) fail(`Could not download ${name}: the server answered ${response.status}.`);
+    const big = BIG_FILES.find(([pattern]) => pattern.test(url));
+    if (big && response.ok && response.body && booting()) count(response, big[1]);
+    return response;
+  };
+
+  addEventListener("py:progress", (event) => {
+    if (STAGES[event.detail]) {
+      stage = STAGES[event.detail];
+      render();
+    }
+  });
+  // The main script is about to run: from here the app writes its own status text.
+  document.addEventListener("py:ready", () => {
+    render();
+    pythonOwnsStatus = true;
+  });
+  addEventListener("error", (event) => {
+    const source = event.target?.src || event.target?.href; // a <script> or <link> that failed to load
+    if (source && source.startsWith(ROOT)) fail(`Could not load ${source.slice(ROOT.length)}. Reload the page to try again.`);
+    else if (event.filename?.startsWith(ROOT)) fail(`The app failed to start: ${event.message}`);
+  }, true);
+  addEventListener("unhandledrejection", (event) => {
+    fail(`The app failed to start: ${event.reason?.message || event.reason}`);
+  });
+
+  function watchBody() {
+    // PyScript reports Python errors in a .py-error element; the app reports readiness in data-state.
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.classList?.contains("py-error")) {
+            const lines = node.textContent.trim().split("\n");
+            fail(`Python failed to start: ${lines.at(-1)}`);
+          }
+        }
+      }
+    }).observe(document.body, { childList: true });
+    new MutationObserver(() => {
+      if (state() === "ready") ready();
+    }).observe(document.body, { attributes: true, attributeFilter: ["data-state"] });
+    render();
+  }
+
+  function ready() {
+    clearTimeout(timer);
+    log.push([Math.round(performance.now() - started), "ready"]);
+    // Registered only now, so that precaching reuses what the boot just downloaded instead of competing with it.
+    if ("serviceWorker" in navigator && window.isSecureContext) {
+      navigator.serviceWorker.register("./sw.js").catch((error) => console.warn("offline support unavailable:", error));
+    }
+  }
+
+  if (document.body) watchBody();
+  else document.addEventListener("DOMContentLoaded", watchBody, { once: true });
+})();

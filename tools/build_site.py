@@ -1,0 +1,227 @@
+"""Build the static site (dist/) that GitHub Pages serves: page, Python sources, weights, vendored runtime, gallery, service worker.
+
+Usage: python tools/build_site.py [--data DIR] [--out dist] [--no-examples]
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
+
+import vendor  # noqa: E402
+from cnn_explainer import data, weights  # noqa: E402
+from cnn_explainer.image import ImageError, prepare_for  # noqa: E402
+
+SW_PLACEHOLDER = "const BUILD = __BUILD__;"
+EXAMPLES_PER_CLASS = 3
+SKIP = re.compile(r"(__pycache__|\.egg-info|\.pyc$)")
+
+
+def copy_tree(src, dst, skip=SKIP):
+    """Copy the files of src into dst, leaving out paths that match skip."""
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if not skip.search(d))
+        for name in sorted(files):
+            if not skip.search(name):
+                target = os.path.join(dst, os.path.relpath(os.path.join(folder, name), src))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copy2(os.path.join(folder, name), target)
+
+
+def list_files(root):
+    """Every file under root as a sorted list of '/'-separated relative paths."""
+    found = []
+    for folder, _, files in os.walk(root):
+        found += [os.path.relpath(os.path.join(folder, f), root).replace(os.sep, "/") for f in files]
+    return sorted(found)
+
+
+def write_json(path, value):
+    """Write value as indented JSON."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(value, f, indent=1)
+        f.write("\n")
+
+
+def pyscript_config(out):
+    """The PyScript config: local interpreter, packages from the vendored lock, our modules and weights in the Pyodide FS."""
+    files = {f"./{p}": "./" + p[len("py/"):] for p in list_files(out) if p.startswith("py/") and p.endswith(".py")}
+    files.update({f"./{p}": f"./{p}" for p in list_files(out) if p.startswith("weights/")})
+    # passthrough: Pyodide loads the packages from the lock itself, so micropip is neither shipped nor loaded.
+    return {"interpreter": "./vendor/pyodide/pyodide.mjs", "packages": list(vendor.PACKAGES),
+            "packages_cache": "passthrough", "files": files}
+
+
+def slug(text):
+    """A file-name-safe lower-case form of a class name."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "class"
+
+
+def matching_root(model, roots):
+    """The unpacked data folder whose val/ classes all belong to this model, or None."""
+    for root in roots.values():
+        try:
+            ids = {class_id for _, class_id in data.list_split(root, "val")}
+        except data.DataError:
+            continue
+        to_index = data.label_mapper(model, root)
+        if ids and all(to_index(i) is not None for i in ids):
+            return root
+    return None
+
+
+def choose_examples(model, root, per_class=EXAMPLES_PER_CLASS):
+    """{class index: [(path, probability)]}: the first val images per class, in sorted order, that the model gets right."""
+    to_index = data.label_mapper(model, root)
+    chosen = {i: [] for i in range(len(model.classes))}
+    for path, class_id in data.list_split(root, "val"):
+        index = to_index(class_id)
+        if index is None or len(chosen[index]) >= per_class:
+            continue
+        try:
+            probabilities = model.predict(prepare_for(model, path)[0])
+        except ImageError:
+            continue
+        if int(probabilities.argmax()) == index:
+            chosen[index].append((path, float(probabilities[index])))
+    return chosen
+
+
+def write_examples(out, data_dir, weights_dir):
+    """Copy a few correctly classified held-out images per model into out/examples and write examples.json."""
+    manifest_path = os.path.join(out, "examples", "examples.json")
+    if data_dir is None:
+        write_json(manifest_path, {"models": {}, "note": "No example images in this build: no data folder was given "
+                                   "(build with --data DIR, or put the data in ../shared/data). Upload your own image."})
+        return {}
+    roots = data.unpack(data_dir)
+    models, defaults, sources = {}, {}, set()
+    for spec_path in sorted(f for f in os.listdir(weights_dir) if f.endswith(".json")):
+        model = weights.load_model(os.path.join(weights_dir, spec_path))
+        root = matching_root(model, roots)
+        if root is None:
+            print(f"build: no data set for {model.name} in {data_dir}; it gets no examples")
+            continue
+        entries, best = [], None
+        for index, picks in sorted(choose_examples(model, root).items()):
+            for number, (path, probability) in enumerate(picks, 1):
+                ext = os.path.splitext(path)[1].lower().replace(".jpeg", ".jpg")
+                rel = f"examples/{model.name}/{slug(model.classes[index])}-{number}{ext}"
+                os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
+                shutil.copyfile(path, os.path.join(out, rel))  # the bytes unchanged
+                entries.append({"file": rel, "label": model.classes[index], "class_index": index})
+                if best is None or probability > best[0]:
+                    best = (probability, rel)
+        if entries:
+            models[model.name], defaults[model.name] = entries, best[1]
+            sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
+    note = (f"Held-out (val) images from {', '.join(sorted(sources))}, copied unchanged: per model and class, the first "
+            f"{EXAMPLES_PER_CLASS} in sorted order that the model classifies correctly. ImageNet-derived images: "
+            "non-commercial research and education use only." if models else
+            f"No example images in this build: no data set in {data_dir} matches a shipped model. Upload your own image.")
+    write_json(manifest_path, {"models": models, "default": defaults, "note": note})
+    return models
+
+
+def integrity(path):
+    """The Subresource-Integrity string (sha256) of a file."""
+    with open(path, "rb") as f:
+        return "sha256-" + base64.b64encode(hashlib.sha256(f.read()).digest()).decode()
+
+
+def write_service_worker(out, template):
+    """Write out/sw.js: the template with the precache list and a cache version hashed from every file's content."""
+    # .nojekyll only tells GitHub Pages how to publish; Pages may not serve it, and a failed precache loses offline use.
+    files = [[f"./{p}", integrity(os.path.join(out, p))] for p in list_files(out) if p not in ("sw.js", ".nojekyll")]
+    version = hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16]
+    with open(template) as f:
+        text = f.read()
+    if text.count(SW_PLACEHOLDER) != 1:
+        raise SystemExit(f"build: {template} must contain {SW_PLACEHOLDER!r} exactly once")
+    listing = ",\n".join("  " + json.dumps(entry) for entry in files)
+    build_info = f'{{"version": "{version}", "files": [\n{listing}\n]}}'
+    with open(os.path.join(out, "sw.js"), "w") as f:
+        f.write(text.replace(SW_PLACEHOLDER, f"const BUILD = {build_info};"))
+    return version
+
+
+def is_previous_build(path):
+    """True when path is absent, empty, or looks like an output of this script (safe to replace)."""
+    if not os.path.exists(path):
+        return True
+    return os.path.isdir(path) and (not os.listdir(path) or
+                                    all(os.path.exists(os.path.join(path, f)) for f in (".nojekyll", "pyscript.json")))
+
+
+def size_summary(out):
+    """Print the size of each top-level part of the site, the largest files and the total."""
+    sizes = {p: os.path.getsize(os.path.join(out, p)) for p in list_files(out)}
+    parts = {}
+    for p, size in sizes.items():
+        part = "/".join(p.split("/")[:2]) if p.startswith("vendor/") else p.split("/")[0]
+        parts[part] = parts.get(part, 0) + size
+    print(f"build: {len(sizes)} files, {sum(sizes.values()) / 1e6:.1f} MB in {out}")
+    for part, size in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"  {size / 1e6:8.2f} MB  {part}")
+    largest = max(sizes, key=sizes.get)
+    print(f"  largest file: {largest} ({sizes[largest] / 1e6:.1f} MB; GitHub Pages allows 100 MB)")
+
+
+def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, source=REPO_ROOT):
+    """Build the site from the source checkout into out (replacing a previous build); return the cache version."""
+    out = os.path.abspath(out)
+    if not is_previous_build(out):
+        raise SystemExit(f"build: {out} exists and is not a previous build; refusing to replace it")
+    dirs = vendor.assemble(vendor_cache)
+    staging = out + ".building"
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    shutil.copy2(os.path.join(source, "index.html"), staging)
+    copy_tree(os.path.join(source, "static"), os.path.join(staging, "static"), re.compile(r"\.template\.js$"))
+    copy_tree(os.path.join(source, "py"), os.path.join(staging, "py"))
+    copy_tree(os.path.join(source, "weights"), os.path.join(staging, "weights"), re.compile(r"^(?!.*\.(json|npz)$)"))
+    for name in ("pyodide", "pyscript"):
+        copy_tree(dirs[name], os.path.join(staging, "vendor", name))
+    open(os.path.join(staging, ".nojekyll"), "w").close()
+    write_json(os.path.join(staging, "pyscript.json"), pyscript_config(staging))
+    write_examples(staging, data_dir if examples else None, os.path.join(source, "weights"))
+    version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.rename(staging, out)
+    return version
+
+
+def main(argv=None):
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="data folder with the tars (default: ../shared/data when it exists)")
+    parser.add_argument("--out", default=os.path.join(REPO_ROOT, "dist"), help="output folder (default dist/)")
+    parser.add_argument("--no-examples", action="store_true", help="build without the example gallery")
+    args = parser.parse_args(argv)
+    try:
+        data_dir = None if args.no_examples else data.find_data_dir(args.data)
+    except data.DataError as error:
+        raise SystemExit(f"build: {error}")
+    if data_dir is None:
+        print("build: no example images in this build (" + ("--no-examples" if args.no_examples else
+              "no data folder: pass --data DIR or put the data in ../shared/data") + "); the page offers upload only")
+    try:
+        version = build(args.out, data_dir)
+    except vendor.VendorError as error:
+        print(f"build: ERROR: {error}", file=sys.stderr)
+        return 1
+    print(f"build: service worker cache version {version}")
+    size_summary(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
