@@ -1,0 +1,51 @@
+"""After one visit the service worker lets the site boot and predict with the server gone and the browser offline."""
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def first_visit_then_offline_reload(browser, new_site, prefix, boot_state, wait_ready, **context_options):
+    """Visit once, wait for the service worker when allowed, stop the server, go offline, reload: (page, state)."""
+    site = new_site(prefix)
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.goto(site.url)
+    wait_ready(page)
+    first_label = page.get_attribute("#prediction", "data-label")
+    if context_options.get("service_workers") != "block":
+        # Controlled means installed (every file precached) and activated; the worker claims the page.
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
+    site.stop()
+    context.set_offline(True)
+    try:
+        page.reload(wait_until="commit")
+    except Exception as error:  # playwright Error: net::ERR_INTERNET_DISCONNECTED and the like
+        return context, page, f"reload failed: {error}".splitlines()[0], first_label
+    return context, page, boot_state(page, 60000), first_label
+
+
+@pytest.mark.parametrize("prefix", ["/", "/REPO/"], ids=["root", "subpath"])
+def test_boots_and_predicts_offline_after_one_visit(browser, new_site, prefix, boot_state, wait_ready):
+    context, page, state, first_label = first_visit_then_offline_reload(browser, new_site, prefix, boot_state, wait_ready)
+    try:
+        assert state == "ready", f"offline reload: {state}: {page.evaluate('document.body.dataset.state')}"
+        assert page.evaluate("navigator.onLine") is False
+        assert page.get_attribute("#prediction", "data-label") == first_label
+        buttons = page.locator("#gallery button[data-example]")
+        if buttons.count() > 1:  # predicts again on another example, offline
+            before = int(page.evaluate("document.body.dataset.renderCount"))
+            buttons.nth(1).click()
+            page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+            assert page.get_attribute("#prediction", "data-label")
+    finally:
+        context.close()
+
+
+def test_without_the_service_worker_the_offline_reload_fails(browser, new_site, boot_state, wait_ready):
+    """The control: the same steps with service workers blocked must not boot, or the test above proves nothing."""
+    context, page, state, _ = first_visit_then_offline_reload(browser, new_site, "/", boot_state, wait_ready,
+                                                              service_workers="block")
+    try:
+        assert state != "ready", "booted offline without a service worker: the offline test cannot fail"
+    finally:
+        context.close()

@@ -1,0 +1,194 @@
+"""The site build: vendored runtime verification, trimmed lock, PyScript config, service worker, gallery, no foreign URLs."""
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+
+import build_site  # noqa: E402
+import vendor  # noqa: E402
+
+# URLs that the vendored runtime contains but never fetches in our set-up (regular expressions), each with the reason.
+VENDOR_URLS = {
+    # Pyodide's fallback for packages missing beside pyodide.mjs: used only under Node.js; a browser raises instead.
+    "vendor/pyodide/pyodide.mjs": [r"https://cdn\.jsdelivr\.net/pyodide/"],
+    "vendor/pyscript/core-": [
+        r"https://cdn\.jsdelivr\.net/",  # default interpreter modules: unused, pyscript.json names the local pyodide.mjs
+        r"https://micropython\.org/", r"https://raw\.githubusercontent\.com/$",  # MicroPython's package installer: unused
+        r"https://docs\.pyscript\.net/", r"https://github\.com/pyscript/", r"https://pyscript\.github\.io/",  # error texts
+        r"(https?://|http://0\.0\.0\.0)$",  # string comparisons on location.href and package names
+    ],
+    "vendor/pyscript/xterm.css": [r"https://www\.jsdelivr\.com/"],  # a comment
+    "vendor/pyscript/LICENSE": [r"http://www\.apache\.org/"],  # licence text
+}
+NAMESPACES = ("http://www.w3.org/",)  # XML namespace names (SVG), identifiers that are never fetched
+URL = re.compile(r"https?://[^\s\"'`<>)\\]*")
+TEXT_SUFFIXES = (".html", ".js", ".mjs", ".css", ".json", ".py", ".txt", ".md", "LICENSE")
+
+
+@pytest.fixture(scope="session")
+def vendor_cache():
+    """The assembled vendor cache (.cache/vendor; downloads what is missing)."""
+    vendor.assemble()
+    return vendor.DEFAULT_CACHE
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, vendor_cache):
+    """A fresh build of the checkout, with the gallery when the data folder is there."""
+    out = str(tmp_path_factory.mktemp("site") / "dist")
+    build_site.build(out, build_site.data.find_data_dir(None), vendor_cache=vendor_cache)
+    return out
+
+
+@pytest.fixture
+def cache_copy(tmp_path, vendor_cache):
+    """A throw-away copy of the vendor cache."""
+    copy = str(tmp_path / "vendor")
+    shutil.copytree(vendor_cache, copy)
+    return copy
+
+
+def test_a_tampered_wheel_stops_the_build(cache_copy):
+    wheel = os.path.join(cache_copy, "pyodide", vendor.trimmed_lock(vendor.official_lock(cache_copy))["packages"]["numpy"]["file_name"])
+    with open(wheel, "r+b") as f:
+        f.seek(1000)
+        f.write(b"tampered")
+    with pytest.raises(vendor.VendorError, match="numpy-2.0.2.*does not match the pinned/official"):
+        vendor.assemble(cache_copy)
+    result = subprocess.run([sys.executable, os.path.join(REPO_ROOT, "tools", "vendor.py"), "--cache", cache_copy],
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "does not match" in result.stderr
+
+
+def test_a_changed_npm_tarball_stops_the_build(cache_copy):
+    with open(os.path.join(cache_copy, "downloads", "pyodide-0.27.7.tgz"), "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(vendor.VendorError, match="does not match the pinned sha512"):
+        vendor.verify(cache_copy)
+
+
+def test_an_unpinned_file_in_the_vendor_folder_stops_the_build(cache_copy):
+    open(os.path.join(cache_copy, "pyodide", "micropip-0.9.0-py3-none-any.whl"), "wb").close()
+    with pytest.raises(vendor.VendorError, match="not pinned"):
+        vendor.verify(cache_copy)
+
+
+def test_the_lock_lists_exactly_the_shipped_packages(built, vendor_cache):
+    with open(os.path.join(built, "vendor", "pyodide", "pyodide-lock.json")) as f:
+        lock = json.load(f)
+    official = vendor.official_lock(vendor_cache)
+    assert sorted(lock["packages"]) == ["numpy", "pillow"]
+    assert lock["info"] == official["info"]
+    for name, entry in lock["packages"].items():
+        assert entry == official["packages"][name]
+        with open(os.path.join(built, "vendor", "pyodide", entry["file_name"]), "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == entry["sha256"]
+    wheels = sorted(f for f in os.listdir(os.path.join(built, "vendor", "pyodide")) if f.endswith(".whl"))
+    assert wheels == sorted(e["file_name"] for e in lock["packages"].values())
+
+
+def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
+    with open(os.path.join(built, "pyscript.json")) as f:
+        config = json.load(f)
+    assert config["interpreter"] == "./vendor/pyodide/pyodide.mjs"
+    assert os.path.exists(os.path.join(built, config["interpreter"]))
+    assert config["packages"] == ["numpy", "pillow"] and config["packages_cache"] == "passthrough"
+    sources = [p for p in build_site.list_files(built) if p.startswith(("py/", "weights/"))]
+    assert sorted(config["files"]) == sorted(f"./{p}" for p in sources if p.endswith((".py", ".json", ".npz")))
+    assert config["files"]["./py/cnn_explainer/model.py"] == "./cnn_explainer/model.py"
+    assert all(os.path.exists(os.path.join(built, url)) for url in config["files"])
+
+
+def test_the_service_worker_precaches_every_file_with_its_hash(built):
+    with open(os.path.join(built, "sw.js")) as f:
+        text = f.read()
+    info = json.loads(re.search(r"^const BUILD = (\{.*?\});$", text, re.S | re.M).group(1))
+    listed = dict(info["files"])
+    assert sorted(listed) == [f"./{p}" for p in build_site.list_files(built) if p not in ("sw.js", ".nojekyll")]
+    for path, integrity in listed.items():
+        with open(os.path.join(built, path), "rb") as f:
+            assert integrity == "sha256-" + base64.b64encode(hashlib.sha256(f.read()).digest()).decode()
+    assert "__BUILD__" not in text
+
+
+def test_the_cache_version_changes_with_any_file(tmp_path):
+    template = os.path.join(REPO_ROOT, "static", "sw.template.js")
+    (tmp_path / "index.html").write_text("<p>one</p>")
+    (tmp_path / "py").mkdir()
+    (tmp_path / "py" / "a.py").write_text("x = 1\n")
+    first = build_site.write_service_worker(str(tmp_path), template)
+    assert build_site.write_service_worker(str(tmp_path), template) == first  # sw.js itself is not hashed
+    (tmp_path / "py" / "a.py").write_text("x = 2\n")
+    assert build_site.write_service_worker(str(tmp_path), template) != first
+
+
+def test_the_gallery_degrades_without_data(tmp_path):
+    out = str(tmp_path)
+    assert build_site.write_examples(out, None, os.path.join(REPO_ROOT, "weights")) == {}
+    with open(os.path.join(out, "examples", "examples.json")) as f:
+        manifest = json.load(f)
+    assert manifest["models"] == {} and manifest["note"].startswith("No example images in this build")
+
+
+def test_the_gallery_degrades_with_an_unrelated_data_folder(tmp_path):
+    (tmp_path / "data").mkdir()
+    assert build_site.write_examples(str(tmp_path / "out"), str(tmp_path / "data"), os.path.join(REPO_ROOT, "weights")) == {}
+
+
+def test_the_gallery_holds_correctly_classified_held_out_images(built):
+    with open(os.path.join(built, "examples", "examples.json")) as f:
+        manifest = json.load(f)
+    if build_site.data.find_data_dir(None) is None:
+        pytest.skip("no ../shared/data here: the gallery is empty by design (covered by the degrade tests)")
+    assert manifest["models"], "a data folder is present but no model got examples"
+    from cnn_explainer.image import prepare_for
+    from cnn_explainer.weights import load_model
+    for name, entries in manifest["models"].items():
+        model = load_model(os.path.join(built, "weights", name + ".json"))
+        assert manifest["default"][name] in [e["file"] for e in entries]
+        for entry in entries:
+            assert model.classes[entry["class_index"]] == entry["label"]
+            assert int(model.predict(prepare_for(model, os.path.join(built, entry["file"]))[0]).argmax()) == entry["class_index"]
+        per_class = [sum(e["class_index"] == i for e in entries) for i in range(len(model.classes))]
+        assert max(per_class) <= build_site.EXAMPLES_PER_CLASS
+
+
+def test_nothing_in_the_site_points_at_another_origin(built):
+    found = []
+    for path in build_site.list_files(built):
+        if not path.endswith(TEXT_SUFFIXES):
+            continue
+        with open(os.path.join(built, path), encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        if path.endswith(".html"):  # a link the user may click is navigation, not a fetch
+            text = re.sub(r"<a\s[^>]*>", "", text)
+        allowed = next((urls for prefix, urls in VENDOR_URLS.items() if path.startswith(prefix)), [])
+        found += [f"{path}: {url}" for url in URL.findall(text)
+                  if not url.startswith(NAMESPACES) and not any(re.match(pattern, url) for pattern in allowed)]
+    assert not found, "URLs of other origins in dist (a page must load everything from its own origin):\n" + "\n".join(found)
+
+
+def test_the_cli_builds_without_examples_and_says_so(tmp_path, vendor_cache):
+    out = str(tmp_path / "dist")
+    result = subprocess.run([sys.executable, os.path.join(REPO_ROOT, "tools", "build_site.py"), "--out", out, "--no-examples"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "no example images in this build (--no-examples)" in result.stdout
+    assert "largest file: vendor/pyodide/pyodide.asm.wasm" in result.stdout
+    assert os.path.exists(os.path.join(out, ".nojekyll")) and os.path.exists(os.path.join(out, "sw.js"))
+
+
+def test_the_build_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(SystemExit, match="not a previous build"):
+        build_site.build(str(tmp_path))
+    assert (tmp_path / "precious.txt").exists()
