@@ -263,8 +263,6 @@ def node_of(event):
     return target.closest(".node") if target is not None and hasattr(target, "closest") else None
 
 
-@when("pointerover", "#network")
-@when("focusin", "#network")
 @guarded
 def on_point(event):
     """Hover or focus on a neuron: highlight its inputs and tell its values."""
@@ -273,13 +271,16 @@ def on_point(event):
         set_text("#hover-info", app.overview.highlight(node.dataset.layer, int(node.dataset.index)))
 
 
-@when("pointerleave", "#network")
-@when("focusout", "#network")
 @guarded
 def on_leave(event):
     """Pointer or focus left the network."""
     app.overview.clear_highlight()
     set_text("#hover-info", "Hover over or focus a neuron to see where its input comes from.")
+
+
+for _event, _handler in (("pointerover", on_point), ("focusin", on_point), ("pointerleave", on_leave), ("focusout", on_leave)):
+    # a fresh wrapper per event: PyScript's `when` marks a sync handler as wrapping itself, so reusing one breaks
+    when(_event, "#network")(lambda event, handler=_handler: handler(event))
 
 
 @when("keydown", "#network")
