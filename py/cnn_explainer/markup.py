@@ -1,6 +1,9 @@
 """HTML and SVG markup of the overview, built as strings from the layout (pure, so it is tested natively)."""
 from html import escape
 
+import numpy as np
+
+from .colormap import diverging_rgba
 from .layout import HEIGHT, OUTPUT_LABEL_WIDTH, WIDTH
 
 KIND_TITLES = {"input": "input", "conv2d": "convolution", "relu": "ReLU", "max_pool2d": "max pool", "output": "output"}
@@ -96,3 +99,42 @@ def legend_html(title, gradient, low, high, key):
             f'<span class="legend-title">{escape(title)}</span>'
             f'<span class="legend-bar" style="background:linear-gradient(to right, {gradient})"></span>'
             f'<span class="legend-ends"><span>{number(low)}</span><span>{number(high)}</span></span></div>')
+
+
+def number_grid_html(values, limit, label, highlight=None):
+    """A small table of numbers, each cell tinted on the diverging scale; `highlight` marks one (row, col)."""
+    values = np.asarray(values, dtype=float)
+    colours = diverging_rgba(values, limit)
+    rows = []
+    for r in range(values.shape[0]):
+        cells = []
+        for c in range(values.shape[1]):
+            red, green, blue = (int(v) for v in colours[r, c, :3])
+            mark = ' class="hit"' if highlight == (r, c) else ""
+            ink = "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"  # readable on dark cells
+            cells.append(f'<td{mark} style="background:rgb({red},{green},{blue});color:{ink}">{number_fixed(values[r, c])}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="nums" aria-label="{escape(label)}">{"".join(rows)}</table>'
+
+
+def number_fixed(value, digits=2):
+    """A number with a fixed count of decimals and a real minus sign (for aligned tables)."""
+    text = f"{value:.{digits}f}"
+    return ("−" + text[1:] if text.startswith("-") else text).replace("−0.00", "0.00")
+
+
+def code_html(lines, first_line, title):
+    """A code panel: numbered source lines, each a span that the animation can highlight."""
+    body = "".join(
+        f'<span class="line" data-line="{i}"><span class="ln" aria-hidden="true">{first_line + i}</span>{escape(line)}\n</span>'
+        for i, line in enumerate(lines))
+    return (f'<figure class="code-panel"><figcaption>{escape(title)}</figcaption>'
+            f'<pre class="code" tabindex="0" aria-label="{escape(title)}"><code>{body}</code></pre></figure>')
+
+
+def grid_html(name, shape, label):
+    """A heat-map grid: a canvas of the map's own size, scaled up by CSS, and a box marking the window."""
+    h, w = shape
+    return (f'<div class="grid {name}" style="aspect-ratio:{w} / {h}">'
+            f'<canvas width="{w}" height="{h}" tabindex="0" role="img" aria-label="{escape(label)}"></canvas>'
+            f'<div class="window-box" aria-hidden="true"></div></div>')

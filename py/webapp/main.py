@@ -13,6 +13,7 @@ from cnn_explainer import image, weights
 from cnn_explainer.layout import neighbour
 from cnn_explainer.markup import escape
 from webapp.dom import every, one, set_text
+from webapp.explain import Explainer
 from webapp.overview import Overview
 
 DEFAULT_MODEL = "tinyvgg-tin10"
@@ -55,10 +56,13 @@ class App:
     def __init__(self):
         self.models, self.examples, self.model, self.overview = {}, {}, None, None
         self.array, self.level, self.renders = None, "module", 0
+        self.explainer = Explainer(self)
 
     def use_model(self, model):
         """Switch to a model: rebuild the overview for its layers."""
         self.model = model
+        self.explainer.factories = []
+        self.explainer.show_top()
         self.overview = Overview(model)
         self.overview.mount()
         describe = model.meta.get("description", "")
@@ -75,6 +79,7 @@ class App:
         forward_ms = (time.perf_counter() - start) * 1000
         self.overview.update(acts, self.level)
         self.array, self.acts = array, acts
+        self.explainer.refresh()
         one("#input-preview").src = preview_url
         set_text("#input-caption", caption)
         self.renders += 1
@@ -93,8 +98,6 @@ class App:
             for item in items)
         note = "" if items else (self.examples.get("note") or "No example images for this model: upload your own.")
         set_text("#gallery-note", note)
-        for button in every("#gallery .example"):
-            button.addEventListener("click", js_handler(on_example))
 
     async def show_example(self, path):
         """Fetch an example image from our own origin and show it."""
@@ -126,21 +129,16 @@ class App:
 
 
 app = App()
-_proxies = []
 
 
-def js_handler(function):
-    """A JavaScript listener for a Python handler, kept alive for the page's lifetime."""
-    from pyodide.ffi import create_proxy
-    proxy = create_proxy(guarded(function))
-    _proxies.append(proxy)
-    return proxy
-
-
+@when("click", "#gallery")
+@guarded
 async def on_example(event):
-    """A gallery button was pressed."""
-    show_message("")
-    await app.show_example(event.currentTarget.dataset.example)
+    """A gallery button was pressed (one listener for all of them)."""
+    button = event.target.closest(".example") if hasattr(event.target, "closest") else None
+    if button is not None:
+        show_message("")
+        await app.show_example(button.dataset.example)
 
 
 async def read_file(file):
@@ -283,6 +281,15 @@ for _event, _handler in (("pointerover", on_point), ("focusin", on_point), ("poi
     when(_event, "#network")(lambda event, handler=_handler: handler(event))
 
 
+@when("click", "#network")
+@guarded
+def on_network_click(event):
+    """Clicking a neuron opens its explanation."""
+    node = node_of(event)
+    if node is not None:
+        app.explainer.open_neuron(node.dataset.layer, int(node.dataset.index), node)
+
+
 @when("keydown", "#network")
 @guarded
 def on_key(event):
@@ -298,6 +305,30 @@ def on_key(event):
     node.tabIndex = -1
     element.tabIndex = 0
     element.focus()
+
+
+@when("keydown", "body")
+@guarded
+def on_escape(event):
+    """Escape steps back out of an explanation."""
+    if event.key == "Escape" and app.explainer.is_open:
+        event.preventDefault()
+        app.explainer.back()
+
+
+@when("click", "#explain-back")
+@guarded
+def on_back(event):
+    """The back button steps back out of an explanation."""
+    app.explainer.back()
+
+
+@when("click", "#explain")
+@guarded
+def on_explain_background(event):
+    """A click on empty space in the explanation area steps back."""
+    if event.target.matches("#explain, #explain-body, .stepview, .explain-head"):
+        app.explainer.back()
 
 
 async def boot():

@@ -1,0 +1,87 @@
+"""The explanation area under the overview: a stack of views; Escape or a click on empty space steps back."""
+from cnn_explainer.markup import escape
+
+from .dom import one
+
+
+def view_for(app, layer, index):
+    """The view that explains a neuron of the overview (None for the input channels)."""
+    from .conv_view import ConvView
+    from .dense_view import DenseView
+    from .pool_view import PoolView
+    from .relu_view import ReluView
+    kind = app.overview.kind_of.get(layer)
+    if kind == "conv2d":
+        return ConvView(app, layer, index)
+    if kind == "relu":
+        return ReluView(app, layer, index)
+    if kind == "max_pool2d":
+        return PoolView(app, layer, index)
+    if kind == "output":
+        return DenseView(app, index)
+    return None
+
+
+class Explainer:
+    """Opens views (each made by a factory, so it can be rebuilt for a new image) and steps back through them."""
+
+    def __init__(self, app):
+        self.app, self.factories, self.view, self.origin = app, [], None, None
+
+    @property
+    def is_open(self):
+        return bool(self.factories)
+
+    def open(self, factory, origin=None):
+        """Push a view (made by factory()) on top of the current one."""
+        if not self.factories:
+            self.origin = origin
+        self.factories.append(factory)
+        self.show_top()
+        one("#explain").scrollIntoView()
+
+    def open_neuron(self, layer, index, origin=None):
+        """Open the explanation of an overview neuron; False when it has none."""
+        if view_for(self.app, layer, index) is None:
+            return False
+        self.factories = []
+        self.open(lambda: view_for(self.app, layer, index), origin)
+        return True
+
+    def show_top(self):
+        """Destroy the visible view and mount the top of the stack (with the current activations)."""
+        if self.view is not None:
+            self.view.destroy()
+            self.view = None
+        section = one("#explain")
+        if not self.factories:
+            section.hidden = True
+            one("#explain-body").innerHTML = ""
+            document_body().classList.remove("explaining")
+            return
+        self.view = self.factories[-1]()
+        section.hidden = False
+        document_body().classList.add("explaining")
+        one("#explain-title").innerHTML = escape(self.view.title)
+        one("#explain-back").textContent = "← Back" if len(self.factories) > 1 else "← Back to the overview"
+        self.view.mount(one("#explain-body"))
+
+    def back(self):
+        """Step back one view; from the first one, return to the overview and refocus the neuron."""
+        if not self.factories:
+            return
+        self.factories.pop()
+        self.show_top()
+        if not self.factories and self.origin is not None:
+            self.origin.focus()
+
+    def refresh(self):
+        """Rebuild the visible view, e.g. after the input image changed."""
+        if self.factories:
+            self.show_top()
+
+
+def document_body():
+    """The page's <body>."""
+    from pyscript import document
+    return document.body

@@ -1,0 +1,121 @@
+"""The animation player of the explanation views: position, phase, timer, play/pause, speed and keys."""
+import js
+from pyodide.ffi import create_proxy
+
+from cnn_explainer import steps
+
+SPEEDS = {"slow": 600, "normal": 140, "fast": 30}  # ms per phase
+
+
+def reduced_motion():
+    """True when the visitor asked the system for less motion."""
+    return bool(js.window.matchMedia("(prefers-reduced-motion: reduce)").matches)
+
+
+def controls_html(label):
+    """Play/pause, step buttons and speed control for one view."""
+    options = "".join(f'<option value="{k}"{" selected" if k == "normal" else ""}>{k}</option>' for k in SPEEDS)
+    return (f'<div class="player" role="group" aria-label="{label} animation controls">'
+            '<button type="button" class="play" aria-pressed="false">Play</button>'
+            '<button type="button" class="step-back" aria-label="Previous position">◀ Step</button>'
+            '<button type="button" class="step-forward" aria-label="Next position">Step ▶</button>'
+            f'<label>Speed <select class="speed">{options}</select></label>'
+            '<span class="position" aria-live="polite"></span></div>')
+
+
+class Player:
+    """Walks the cells of an output grid; each cell has `phases` sub-steps; calls show(position, phase)."""
+
+    def __init__(self, root, shape, phases, show):
+        self.root, self.shape, self.phases, self.show = root, shape, phases, show
+        self.position, self.phase = (0, 0), phases - 1
+        self.timer, self.speed = None, "normal"
+        self.tick_proxy = create_proxy(lambda *_: self.tick())
+        self.listeners = []
+        self.listen(".play", "click", lambda e: self.toggle())
+        self.listen(".step-forward", "click", lambda e: self.step(1))
+        self.listen(".step-back", "click", lambda e: self.step(-1))
+        self.listen(".speed", "change", lambda e: self.set_speed(e.target.value))
+
+    def listen(self, selector, event, handler):
+        """Attach a listener to a control inside this view, remembered so destroy() can drop it."""
+        proxy = create_proxy(handler)
+        element = self.root.querySelector(selector)
+        element.addEventListener(event, proxy)
+        self.listeners.append((element, event, proxy))
+
+    def render(self):
+        """Show the current position and phase, and say where we are."""
+        self.show(self.position, self.phase)
+        label = self.root.querySelector(".position")
+        label.textContent = f"row {self.position[0] + 1}, column {self.position[1] + 1} of {self.shape[0]}×{self.shape[1]}"
+
+    def tick(self):
+        """One timer tick: the next phase, or the first phase of the next cell."""
+        if self.phase + 1 < self.phases:
+            self.phase += 1
+        else:
+            self.position, self.phase = steps.advance(self.position, self.shape), 0
+        self.render()
+
+    def step(self, cells):
+        """Move whole cells (keyboard or step buttons) and pause."""
+        self.pause()
+        self.go(steps.advance(self.position, self.shape, cells))
+
+    def go(self, position):
+        """Jump to a cell and show it complete."""
+        self.position, self.phase = tuple(position), self.phases - 1
+        self.render()
+
+    def key(self, event):
+        """Arrow keys / Home / End move the cell, Space plays or pauses; True if the key was used."""
+        if event.key == " ":
+            self.toggle()
+            return True
+        target = steps.move(self.position, event.key, self.shape)
+        if target is None:
+            return False
+        self.pause()
+        self.go(target)
+        return True
+
+    def play(self):
+        """Start the timer."""
+        if self.timer is None:
+            self.timer = js.setInterval(self.tick_proxy, SPEEDS[self.speed])
+        button = self.root.querySelector(".play")
+        button.textContent, button.ariaPressed = "Pause", "true"
+
+    def pause(self):
+        """Stop the timer."""
+        if self.timer is not None:
+            js.clearInterval(self.timer)
+            self.timer = None
+        button = self.root.querySelector(".play")
+        button.textContent, button.ariaPressed = "Play", "false"
+
+    def toggle(self):
+        """Play if paused, pause if playing."""
+        self.pause() if self.timer is not None else self.play()
+
+    def set_speed(self, speed):
+        """Change the speed, restarting the timer if it runs."""
+        self.speed = speed if speed in SPEEDS else "normal"
+        if self.timer is not None:
+            self.pause()
+            self.play()
+
+    def start(self):
+        """First frame; auto-play unless the visitor prefers reduced motion."""
+        self.render()
+        if not reduced_motion():
+            self.play()
+
+    def destroy(self):
+        """Stop and release every JavaScript proxy."""
+        self.pause()
+        for element, event, proxy in self.listeners:
+            element.removeEventListener(event, proxy)
+            proxy.destroy()
+        self.tick_proxy.destroy()

@@ -1,0 +1,92 @@
+"""The shared shape of the formula views: input grid → the formula at one position → output grid, animated."""
+from pyodide.ffi import create_proxy
+
+from cnn_explainer import markup, steps
+
+from .grids import Grid
+from .player import Player, controls_html
+
+
+class StepView:
+    """Base class: subclasses set the maps, window, phases, code and the formula text for a position."""
+
+    title = ""
+    lede = ""
+    phases = 2
+    window = (1, 1)
+    stride = (1, 1)
+    code = ()  # ((function, [line start per phase] or None), ...): the first panel follows the animation
+
+    def __init__(self, app, input_map, output_map, input_limit, output_limit):
+        self.app, self.input_map, self.output_map = app, input_map, output_map
+        self.limits = (input_limit, output_limit)
+        self.listeners = []
+
+    def formula_html(self, position, phase):
+        """The formula for the output cell at position, written with the real numbers (subclasses)."""
+        raise NotImplementedError
+
+    def mount(self, body):
+        """Draw the view into body and start the animation."""
+        self.body = body
+        panels = []
+        for function, _ in self.code:
+            lines, first = steps.source(function)
+            module = function.__module__.replace(".", "/")
+            panels.append(markup.code_html(lines, first, f"py/{module}.py · {function.__name__}"))
+        body.innerHTML = (
+            f'<p class="lede">{self.lede}</p><div class="stepview">'
+            f'<div class="side"><h4>input</h4>{markup.grid_html("in", self.input_map.shape, "input map")}</div>'
+            '<div class="formula" aria-live="polite"></div>'
+            f'<div class="side"><h4>output</h4>{markup.grid_html("out", self.output_map.shape, "output map: point or use the arrow keys to choose a cell")}</div>'
+            f'</div>{controls_html(self.title)}<div class="code-row">{"".join(panels)}</div>')
+        self.input_grid = Grid(body.querySelector(".grid.in"), self.input_map, self.limits[0])
+        self.output_grid = Grid(body.querySelector(".grid.out"), self.output_map, self.limits[1])
+        self.code_lines = [steps.line_of(self.code[0][0], start) for start in self.code[0][1]] if self.code else []
+        self.player = Player(body, self.output_map.shape, self.phases, self.show)
+        canvas = self.output_grid.canvas
+        self.listen(canvas, "pointermove", self.on_point)
+        self.listen(canvas, "keydown", self.on_key)
+        self.player.start()
+
+    def listen(self, element, event, handler):
+        """Attach a listener that destroy() removes."""
+        proxy = create_proxy(handler)
+        element.addEventListener(event, proxy)
+        self.listeners.append((element, event, proxy))
+
+    def on_point(self, event):
+        """Pointing at an output cell moves the window there and pauses."""
+        self.player.pause()
+        cell = self.output_grid.cell_at(event)
+        if cell != self.player.position or self.player.phase != self.phases - 1:
+            self.player.go(cell)
+
+    def on_key(self, event):
+        """Arrow keys step the window; Space plays or pauses."""
+        if self.player.key(event):
+            event.preventDefault()
+            event.stopPropagation()
+
+    def show(self, position, phase):
+        """Draw one animation frame: windows, revealed output, formula and highlighted code line."""
+        row, col = position
+        self.input_grid.show_window(row * self.stride[0], col * self.stride[1], *self.window)
+        self.output_grid.show_window(row, col, 1, 1)
+        done = phase == self.phases - 1
+        self.output_grid.reveal(row * self.output_map.shape[1] + col + (1 if done else 0))
+        self.body.querySelector(".formula").innerHTML = self.formula_html(position, phase)
+        for line in self.body.querySelectorAll(".code-panel:first-child .line.current"):
+            line.classList.remove("current")
+        if self.code_lines:
+            current = self.body.querySelector(f'.code-panel:first-child .line[data-line="{self.code_lines[phase]}"]')
+            current.classList.add("current")
+        data = self.body.dataset
+        data.row, data.col, data.phase = str(row), str(col), str(phase)
+
+    def destroy(self):
+        """Stop the animation and drop every listener."""
+        self.player.destroy()
+        for element, event, proxy in self.listeners:
+            element.removeEventListener(event, proxy)
+            proxy.destroy()
