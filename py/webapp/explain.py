@@ -1,4 +1,6 @@
 """The explanation area under the overview: a stack of views; Escape or a click on empty space steps back."""
+import time
+
 from cnn_explainer.markup import escape
 
 from .dom import one
@@ -64,7 +66,9 @@ class Explainer:
         document_body().classList.add("explaining")
         one("#explain-title").innerHTML = escape(self.view.title)
         one("#explain-back").textContent = "← Back" if len(self.factories) > 1 else "← Back to the overview"
+        start = time.perf_counter()
         self.view.mount(one("#explain-body"))
+        document_body().dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
 
     def back(self):
         """Step back one view; from the first one, return to the overview and refocus the neuron."""
