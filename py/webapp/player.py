@@ -1,4 +1,6 @@
 """The animation player of the explanation views: position, phase, timer, play/pause, speed and keys."""
+import time
+
 import js
 from pyodide.ffi import create_proxy
 
@@ -45,10 +47,12 @@ class Player:
         self.listeners.append((element, event, proxy))
 
     def render(self):
-        """Show the current position and phase, and say where we are."""
+        """Show the current position and phase, say where we are, and record the Python time it took."""
+        start = time.perf_counter()
         self.show(self.position, self.phase)
         label = self.root.querySelector(".position")
         label.textContent = f"row {self.position[0] + 1}, column {self.position[1] + 1} of {self.shape[0]}×{self.shape[1]}"
+        js.document.body.dataset.stepMs = f"{(time.perf_counter() - start) * 1000:.2f}"
 
     def tick(self):
         """One timer tick: the next phase, or the first phase of the next cell."""

@@ -1,0 +1,148 @@
+"""ReLU, max-pool and convolution formula views in Chromium: the numbers shown equal the forward pass; controls work."""
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def native_acts(path):
+    """Every activation of the shipped default model for an image file, computed here in CPython."""
+    import sys
+    sys.path.insert(0, os.path.join(REPO_ROOT, "py"))
+    from cnn_explainer import image, weights
+    model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
+    return model, model.forward(image.prepare_for(model, path)[0])
+
+
+def make_png(path):
+    """A PNG with structure at every scale (PNG decodes identically everywhere, unlike JPEG's chroma)."""
+    y, x = np.mgrid[0:96, 0:96]
+    pixels = np.stack([(x * 3) % 256, (y * 5 + x) % 256, ((x - 48) ** 2 + (y - 48) ** 2) % 256], -1).astype(np.uint8)
+    Image.fromarray(pixels).save(path)
+
+
+@pytest.fixture(scope="module")
+def app(browser, dist, tmp_path_factory):
+    """A booted page showing a PNG uploaded by the test, plus the native activations of that PNG."""
+    import conftest
+    site = conftest.Site(dist, "/")
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    page = conftest.open_page(context)
+    page.goto(site.url)
+    conftest.wait_ready(page)
+    png = str(tmp_path_factory.mktemp("img") / "pattern.png")
+    make_png(png)
+    before = int(page.evaluate("document.body.dataset.renderCount"))
+    page.set_input_files("#upload", png)
+    page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    page.model, page.acts = native_acts(png)
+    yield page
+    context.close()
+    site.stop()
+
+
+def shown(page):
+    """(row, col, phase, result from the step code, forward-pass value) as the open view shows them."""
+    page.wait_for_function("document.querySelector('#explain-body .result') !== null")
+    data = page.evaluate("({...document.querySelector('#explain-body').dataset})")
+    result = page.get_attribute("#explain-body .result", "data-value")
+    forward = page.get_attribute("#explain-body .forward-value", "data-value")
+    return int(data["row"]), int(data["col"]), int(data["phase"]), float(result), float(forward)
+
+
+def open_view(page, layer, index):
+    page.click(f'.node[data-layer="{layer}"][data-index="{index}"]')
+    page.wait_for_function("!document.querySelector('#explain').hidden")
+
+
+def close_views(page):
+    while page.evaluate("!document.querySelector('#explain').hidden"):
+        page.keyboard.press("Escape")
+
+
+def go_to_cell(page, row, col):
+    """Point at an output cell (the view pauses and shows that cell complete)."""
+    box = page.locator("#explain-body .grid.out canvas").bounding_box()
+    h, w = page.evaluate("(() => { const c = document.querySelector('#explain-body .grid.out canvas'); return [c.height, c.width]; })()")
+    page.mouse.move(box["x"] + (col + 0.5) * box["width"] / w, box["y"] + (row + 0.5) * box["height"] / h)
+    page.wait_for_function(f"document.querySelector('#explain-body').dataset.row === '{row}' && "
+                           f"document.querySelector('#explain-body').dataset.col === '{col}'")
+
+
+@pytest.mark.parametrize("layer,index,cell", [("relu_1_1", 4, (10, 17)), ("relu_2_2", 0, (3, 20)),
+                                              ("max_pool_1", 6, (12, 5)), ("max_pool_2", 9, (7, 11))])
+def test_relu_and_pool_views_show_the_forward_pass_values(app, layer, index, cell):
+    open_view(app, layer, index)
+    go_to_cell(app, *cell)
+    row, col, phase, result, forward = shown(app)
+    assert (row, col) == cell
+    expected = float(app.acts[layer][row, col, index])
+    assert result == pytest.approx(forward, abs=1e-6)
+    assert result == pytest.approx(expected, abs=1e-4), "the page's value differs from the native forward pass"
+    close_views(app)
+    assert app.console_errors == []
+
+
+def test_convolution_formula_view_matches_the_native_intermediate_map(app):
+    app.evaluate("""() => { const v = document.querySelector('.node[data-layer="conv_1_2"][data-index="2"]'); v.click(); }""")
+    app.wait_for_function("!document.querySelector('#explain').hidden")
+    # the conv neuron opens the elastic view (or the formula view directly); go to the formula of channel 1
+    if app.locator("#explain-body .grid.out").count() == 0:
+        app.locator("#explain-body [data-channel='1']").first.click()
+        app.wait_for_function("document.querySelector('#explain-body .grid.out') !== null")
+    channel = int(app.evaluate("document.querySelector('#explain-title').textContent.match(/input channel (\\d+)/)[1]")) - 1
+    go_to_cell(app, 30, 41)
+    row, col, phase, result, forward = shown(app)
+    expected = app.model.conv_intermediates("conv_1_2", app.acts, 2)[channel][30, 41]
+    assert result == pytest.approx(forward, abs=1e-5) and result == pytest.approx(float(expected), abs=1e-4)
+    assert app.locator("#explain-body .formula table.nums").count() >= 3  # window, kernel, products
+    close_views(app)
+
+
+def test_play_pause_keyboard_steps_and_the_highlighted_code_line(app):
+    open_view(app, "relu_1_2", 1)
+    play = app.locator("#explain-body .player .play")
+    if play.get_attribute("aria-pressed") != "true":
+        play.click()
+    start = shown(app)[:3]
+    app.wait_for_function(f"JSON.stringify([+document.querySelector('#explain-body').dataset.row, "
+                          f"+document.querySelector('#explain-body').dataset.col, +document.querySelector('#explain-body').dataset.phase])"
+                          f" !== '{list(start)}'".replace(" ", "").replace("!==", " !== "))
+    play.click()  # pause
+    assert play.get_attribute("aria-pressed") == "false"
+    paused = shown(app)[:2]
+    app.wait_for_timeout(400)
+    assert shown(app)[:2] == paused, "the animation kept running after pause"
+    app.focus("#explain-body .grid.out canvas")
+    app.keyboard.press("Home")
+    assert shown(app)[:2] == (0, 0)
+    app.keyboard.press("ArrowRight")
+    app.keyboard.press("ArrowDown")
+    assert shown(app)[:2] == (1, 1)
+    current = app.locator("#explain-body .code-panel:first-child .line.current")
+    assert current.count() == 1 and "return" in current.inner_text()  # a finished cell sits on the result line
+    app.keyboard.press("Escape")
+    assert app.evaluate("document.querySelector('#explain').hidden")
+    assert app.console_errors == []
+
+
+def test_reduced_motion_means_no_autoplay(browser, dist):
+    import conftest
+    site = conftest.Site(dist, "/")
+    context = browser.new_context(reduced_motion="reduce")
+    page = conftest.open_page(context)
+    try:
+        page.goto(site.url)
+        conftest.wait_ready(page)
+        open_view(page, "relu_1_1", 0)
+        first = shown(page)[:3]
+        page.wait_for_timeout(600)
+        assert shown(page)[:3] == first
+        assert page.get_attribute("#explain-body .player .play", "aria-pressed") == "false"
+    finally:
+        context.close()
+        site.stop()
