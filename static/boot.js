@@ -5,11 +5,11 @@
   "use strict";
   const STALL_MS = 60000; // no progress at all for this long: give up with a message
   const ROOT = new URL("./", document.baseURI).href;
-  const BIG_FILES = [
-    [/\/pyodide\.asm\.wasm$/, "Python runtime"],
-    [/\/python_stdlib\.zip$/, "Python standard library"],
-    [/\/numpy-[^/]*\.whl$/, "NumPy"],
-    [/\/pillow-[^/]*\.whl$/, "Pillow"],
+  const BIG_FILES = [ // [URL, what it is, the stage once it has arrived]
+    [/\/pyodide\.asm\.wasm$/, "Python runtime", "Starting Python"],
+    [/\/python_stdlib\.zip$/, "Python standard library", "Starting Python"],
+    [/\/numpy-[^/]*\.whl$/, "NumPy", "Installing NumPy and Pillow"],
+    [/\/pillow-[^/]*\.whl$/, "Pillow", "Installing NumPy and Pillow"],
   ];
   const NEEDED = /\/(vendor|py|weights)\/|\/pyscript\.json$/; // a failed fetch of these stops the boot
   const STAGES = {
@@ -58,7 +58,7 @@
   }
 
   // Count the bytes of the big downloads on a clone, so the response itself reaches Pyodide untouched.
-  async function count(response, label) {
+  async function count(response, [, label, next]) {
     const encoded = response.headers.get("content-encoding");
     const entry = { label, loaded: 0, total: encoded ? 0 : Number(response.headers.get("content-length")) || 0 };
     downloads.add(entry);
@@ -72,7 +72,7 @@
       // the real consumer of the response sees the same failure and reports it
     } finally {
       downloads.delete(entry);
-      if (!downloads.size) stage = "Starting Python";
+      if (!downloads.size) stage = next;
       render();
     }
   }
@@ -90,7 +90,7 @@
     }
     if (!response.ok && NEEDED.test(url)) fail(`Could not download ${name}: the server answered ${response.status}.`);
     const big = BIG_FILES.find(([pattern]) => pattern.test(url));
-    if (big && response.ok && response.body && booting()) count(response, big[1]);
+    if (big && response.ok && response.body && booting()) count(response, big);
     return response;
   };
 

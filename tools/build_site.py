@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
@@ -180,9 +181,9 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     if not is_previous_build(out):
         raise SystemExit(f"build: {out} exists and is not a previous build; refusing to replace it")
     dirs = vendor.assemble(vendor_cache)
-    staging = out + ".building"
-    shutil.rmtree(staging, ignore_errors=True)
-    os.makedirs(staging)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=os.path.basename(out) + ".building-", dir=os.path.dirname(out))
+    os.chmod(staging, 0o755)
     shutil.copy2(os.path.join(source, "index.html"), staging)
     copy_tree(os.path.join(source, "static"), os.path.join(staging, "static"), re.compile(r"\.template\.js$"))
     copy_tree(os.path.join(source, "py"), os.path.join(staging, "py"))

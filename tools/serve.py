@@ -68,6 +68,11 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        """Ignore a browser that hangs up mid-response (tab closed, reload); report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 def make_server(root, port=0, prefix="/", quiet=False, on_response=None):
     """A Server for root on 127.0.0.1:port (0 = a free port) under prefix; call serve_forever() to run it."""

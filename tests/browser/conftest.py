@@ -1,6 +1,7 @@
 """Browser-test harness: the built dist/ served on 127.0.0.1 (at / and under /REPO/) and driven in headless Chromium."""
 import filecmp
 import os
+import shutil
 import sys
 
 import pytest
@@ -64,6 +65,14 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
+def launch_profile(playwright, user_data_dir):
+    """Headless Chromium with a real on-disk profile (disk HTTP cache, as a visitor has) in user_data_dir."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (tools/install_chromium.sh)")
+    return playwright.chromium.launch_persistent_context(user_data_dir, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                         headless=True)
+
+
 def boot_state(page, timeout=60000):
     """Wait until the page reports "ready" or "error" and return which (or "timeout")."""
     try:
@@ -88,15 +97,22 @@ def wait_ready(page, timeout=60000):
                     f"console errors: {getattr(page, 'console_errors', [])}")
 
 
+def snapshot(dist, parent):
+    """A private copy of dist, so that someone running `make dist` meanwhile cannot change files under a test."""
+    copy = os.path.join(parent, "dist")
+    shutil.copytree(dist, copy)
+    return copy
+
+
 @pytest.fixture(scope="session")
-def dist():
-    """The built site; fails (never skips) when it is missing or older than the sources."""
+def dist(tmp_path_factory):
+    """A snapshot of the built site; fails (never skips) when it is missing or older than the sources."""
     if not os.path.exists(os.path.join(DIST, "sw.js")):
         pytest.fail("dist/ is missing: run `make dist` first")
     stale = stale_sources() if DIST == DEFAULT_DIST else []
     if stale:
         pytest.fail(f"dist/ is older than the sources ({', '.join(stale[:5])}): run `make dist` first")
-    return DIST
+    return snapshot(DIST, str(tmp_path_factory.mktemp("site")))
 
 
 @pytest.fixture(scope="session")

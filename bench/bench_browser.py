@@ -1,0 +1,128 @@
+"""Browser benchmark of the built site in headless Chromium: cold and warm load, bytes, forward pass, switch-and-redraw.
+
+Usage: python bench/bench_browser.py [--dist dist] [--runs 5]
+Medians of --runs runs. Cold: a fresh on-disk browser profile each time (an in-memory profile does not keep the
+10 MB wasm in its HTTP cache, which a visitor's profile does). Warm: new tabs of a profile that has the HTTP cache
+and the service worker (after one unmeasured warm-up visit), then reloads of that tab. Forward and redraw times
+come from the page (body data-forward-ms, data-render-ms).
+"""
+import argparse
+import collections
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "conftest.py"))
+harness = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(harness)
+
+TARGETS = {"cold load to overview (s)": 6.0, "warm load to overview (s)": 3.0,
+           "forward pass in Pyodide (ms)": 6.0, "switch example and redraw (ms)": 60.0}
+# Records when data-state becomes "ready", in ms since navigation start.
+READY_CLOCK = """
+new MutationObserver(() => {
+  if (document.body?.dataset.state === "ready" && !window.__readyAt) window.__readyAt = performance.now();
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state"]});
+"""
+# Clicks one gallery button and resolves with the ms until the page reports the next render.
+CLICK_AND_TIME = """
+(button) => new Promise((resolve) => {
+  const before = document.body.dataset.renderCount;
+  const start = performance.now();
+  const watch = new MutationObserver(() => {
+    if (document.body.dataset.renderCount !== before) {
+      watch.disconnect();
+      resolve({wall: performance.now() - start, ...document.body.dataset});
+    }
+  });
+  watch.observe(document.body, {attributes: true});
+  button.click();
+})
+"""
+
+
+def load(context, site, wait_for_worker=False):
+    """Open the site in context, wait for ready; return (page, seconds from navigation start to ready)."""
+    page = context.new_page()
+    page.add_init_script(READY_CLOCK)
+    page.goto(site.url)
+    harness.wait_ready(page, 90000)
+    if wait_for_worker:
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90000)
+    return page, page.evaluate("window.__readyAt") / 1000
+
+
+def transfer(log):
+    """(body bytes, {path: times fetched with a body}) of a server log."""
+    counts = collections.Counter(path.split("?")[0] for path, status, sent in log if status == 200)
+    return sum(sent for _, _, sent in log), counts
+
+
+def main(argv=None):
+    """Run the benchmark and print medians against the targets; exit 1 when the page does not boot."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dist", default=harness.DIST)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    if not os.path.exists(os.path.join(args.dist, "sw.js")):
+        print("bench_browser: no built site; run `make dist` first", file=sys.stderr)
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    results = collections.defaultdict(list)
+    boot_bytes, all_bytes, twice = [], [], set()
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profiles:
+        site = harness.Site(harness.snapshot(args.dist, profiles))
+        for run in range(args.runs):  # cold: a fresh profile (empty HTTP cache, no service worker)
+            context = harness.launch_profile(playwright, os.path.join(profiles, f"cold-{run}"))
+            site.log.clear()
+            page, seconds = load(context, site)
+            results["cold load to overview (s)"].append(seconds)
+            boot_bytes.append(transfer(site.log)[0])
+            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90000)
+            total, counts = transfer(site.log)
+            all_bytes.append(total)
+            twice |= {path for path, n in counts.items() if n > 1}
+            context.close()
+
+        context = harness.launch_profile(playwright, os.path.join(profiles, "warm"))
+        page, _ = load(context, site, wait_for_worker=True)
+        for run in range(args.runs + 1):  # warm: a returning visitor opens a new tab (the first visit is a warm-up)
+            page.close()
+            page, seconds = load(context, site)
+            if run:
+                results["warm load to overview (s)"].append(seconds)
+        for run in range(args.runs):
+            page.add_init_script(READY_CLOCK)
+            page.reload()
+            harness.wait_ready(page, 90000)
+            results["warm reload to overview (s)"].append(page.evaluate("window.__readyAt") / 1000)
+        buttons = page.query_selector_all("#gallery button[data-example]")
+        if len(buttons) < 2:
+            print("bench_browser: the build has no gallery (build with the data folder) so no switch timings")
+        else:
+            for i in range(3 + 4 * args.runs):  # the first few renders warm up Pyodide
+                render = page.evaluate(CLICK_AND_TIME, buttons[i % len(buttons)])
+                if i >= 3:
+                    results["forward pass in Pyodide (ms)"].append(float(render["forwardMs"]))
+                    results["render: forward + draw (ms)"].append(float(render["renderMs"]))
+                    results["switch example and redraw (ms)"].append(render["wall"])
+        context.close()
+        site.stop()
+
+    print(f"PyCNN Explainer in headless Chromium ({args.runs} runs; medians; {os.cpu_count()} CPUs)")
+    for name, values in results.items():
+        median, target = statistics.median(values), TARGETS.get(name)
+        verdict = "" if target is None else ("  ok" if median <= target else "  MISSES") + f" (target ≤ {target:g})"
+        print(f"  {name:34s} {median:9.2f}   [{min(values):.2f} – {max(values):.2f}]{verdict}")
+    print(f"  bytes from the server, cold load to ready:   {statistics.median(boot_bytes) / 1e6:.2f} MB")
+    print(f"  bytes incl. the service worker's precache:   {statistics.median(all_bytes) / 1e6:.2f} MB")
+    print("  fetched with a body more than once on a cold load: " + (", ".join(sorted(twice)) or "nothing"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
