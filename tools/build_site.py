@@ -95,6 +95,11 @@ def choose_examples(model, root, per_class=EXAMPLES_PER_CLASS):
     return chosen
 
 
+def shipped_models(weights_dir):
+    """The weights/*.json file names (none when the folder is missing)."""
+    return sorted(f for f in os.listdir(weights_dir) if f.endswith(".json")) if os.path.isdir(weights_dir) else []
+
+
 def write_examples(out, data_dir, weights_dir):
     """Copy a few correctly classified held-out images per model into out/examples and write examples.json."""
     manifest_path = os.path.join(out, "examples", "examples.json")
@@ -104,7 +109,7 @@ def write_examples(out, data_dir, weights_dir):
         return {}
     roots = data.unpack(data_dir)
     models, defaults, sources = {}, {}, set()
-    for spec_path in sorted(f for f in os.listdir(weights_dir) if f.endswith(".json")):
+    for spec_path in shipped_models(weights_dir):
         model = weights.load_model(os.path.join(weights_dir, spec_path))
         root = matching_root(model, roots)
         if root is None:
@@ -181,6 +186,9 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     if not is_previous_build(out):
         raise SystemExit(f"build: {out} exists and is not a previous build; refusing to replace it")
     dirs = vendor.assemble(vendor_cache)
+    if not shipped_models(os.path.join(source, "weights")):
+        print(f"build: WARNING: no model in {os.path.join(source, 'weights')} (*.json + *.npz): "
+              "the page will have no model to show until one is uploaded")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     staging = tempfile.mkdtemp(prefix=os.path.basename(out) + ".building-", dir=os.path.dirname(out))
     os.chmod(staging, 0o755)
