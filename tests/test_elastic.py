@@ -114,6 +114,8 @@ def test_markup_names_every_element_and_keeps_the_exact_numbers():
     assert html.count("<button") == 3 * 3 + 1 and html.count("<canvas") == 3 * 3 + 1 and html.count("<path") == len(links)
     assert all(f'aria-label="{label}"' in html for label in labels.values() if "−" not in label)
     assert "bias: 0.25" in labels[("bias", 0)]
+    for c in range(3):  # a channel's row lights its own three edges, never the bias's or the output's
+        assert html.count(f'data-channel="{c}" d=') == 3
     sentence = elastic.sum_html((2, 4), np.array([0.5, -0.25, 1.0]), 0.125, 1.375, 1.3750001, "conv_x", 7)
     assert 'class="result" data-value="1.375"' in sentence and 'data-value="1.3750001"' in sentence
     assert "output[2, 4]" in sentence and "(−0.250)" in sentence and "conv_x[2, 4, 7]" in sentence

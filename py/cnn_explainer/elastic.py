@@ -161,7 +161,8 @@ def element_html(box, height, label, shape):
 
 def edges_svg(links, height):
     """The edges as one SVG, one path per link (tagged with its channel so a row can be highlighted)."""
-    paths = "".join(f'<path class="flow" data-from="{a[0]}" data-channel="{a[1] if a[0] != "sum" else ""}" d="{path}"/>'
+    rows = ("input", "kernel", "intermediate")
+    paths = "".join(f'<path class="flow" data-from="{a[0]}" data-channel="{a[1] if a[0] in rows else ""}" d="{path}"/>'
                     for a, _, path in links)
     return (f'<svg class="el-edges" viewBox="0 0 {WIDTH} {height:.1f}" preserveAspectRatio="none" '
             f'aria-hidden="true">{paths}</svg>')
