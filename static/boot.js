@@ -11,6 +11,8 @@
     [/\/numpy-[^/]*\.whl$/, "NumPy", "Installing NumPy and Pillow"],
     [/\/pillow-[^/]*\.whl$/, "Pillow", "Installing NumPy and Pillow"],
   ];
+  // The service worker's precache takes these copies instead of downloading the files again (same name as in sw.js).
+  const HANDOVER = `pycnn-explainer ${ROOT} boot`;
   const NEEDED = /\/(vendor|py|weights)\/|\/pyscript\.json$/; // a failed fetch of these stops the boot
   const STAGES = {
     "Loading Pyodide": "Loading Python runtime",
@@ -77,6 +79,14 @@
     }
   }
 
+  // A browser profile whose HTTP cache cannot hold the 10 MB runtime (private windows) would otherwise make the
+  // service worker download it a second time; the worker checks each copy's hash before it uses it.
+  function handOver(url, response) {
+    if (!window.isSecureContext || !window.caches || navigator.serviceWorker?.controller) return;
+    const copy = response.clone(); // now: once Pyodide has read the body it can no longer be cloned
+    caches.open(HANDOVER).then((cache) => cache.put(url, copy)).catch(() => {});
+  }
+
   const nativeFetch = window.fetch;
   window.fetch = async function (input, init) {
     const url = new URL(input instanceof Request ? input.url : String(input), document.baseURI).href;
@@ -90,7 +100,10 @@
     }
     if (!response.ok && NEEDED.test(url)) fail(`Could not download ${name}: the server answered ${response.status}.`);
     const big = BIG_FILES.find(([pattern]) => pattern.test(url));
-    if (big && response.ok && response.body && booting()) count(response, big);
+    if (big && response.ok && response.body && booting()) {
+      count(response, big);
+      handOver(url, response);
+    }
     return response;
   };
 

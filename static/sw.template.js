@@ -13,7 +13,8 @@ async function digest(response) {
   return "sha256-" + btoa(String.fromCharCode(...hash));
 }
 
-// A file an older release already cached with the same bytes (a new release re-downloads only what changed).
+// A file with the same bytes in an older release's cache (a new release downloads only what changed), or in the
+// copies static/boot.js kept of the big files it just downloaded (the cache named PREFIX + "boot").
 async function fromOldCaches(url, integrity) {
   for (const name of await caches.keys()) {
     if (!name.startsWith(PREFIX) || name === CACHE) continue;

@@ -1,11 +1,16 @@
 """After one visit the service worker lets the site boot and predict with the server gone and the browser offline."""
+import collections
+
 import pytest
 
 pytestmark = pytest.mark.browser
 
 
 def first_visit_then_offline_reload(browser, new_site, prefix, boot_state, wait_ready, **context_options):
-    """Visit once, wait for the service worker when allowed, stop the server, go offline, reload: (page, state)."""
+    """Visit once, wait for the service worker when allowed, stop the server, go offline, reload.
+
+    The first visit must not download any big file twice (page and precache). Returns (context, page, state, label).
+    """
     site = new_site(prefix)
     context = browser.new_context(**context_options)
     page = context.new_page()
@@ -15,6 +20,8 @@ def first_visit_then_offline_reload(browser, new_site, prefix, boot_state, wait_
     if context_options.get("service_workers") != "block":
         # Controlled means installed (every file precached) and activated; the worker claims the page.
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
+        twice = collections.Counter(path for path, status, sent in site.log if status == 200 and sent > 100_000)
+        assert not [path for path, n in twice.items() if n > 1], f"big files downloaded twice on the first visit: {twice}"
     site.stop()
     context.set_offline(True)
     try:
