@@ -13,7 +13,7 @@ from PIL import Image
 from cnn_explainer import cli, data
 from cnn_explainer.image import prepare_for
 from cnn_explainer.weights import save_model
-from conftest import PY_DIR, ROOT, TIN10_CLASSES, random_model
+from helpers import PY_DIR, ROOT, TIN10_CLASSES, random_model
 
 CLASS_IDS = [f"n{i:08d}" for i in range(10)]
 

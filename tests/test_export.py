@@ -9,7 +9,7 @@ import torch
 
 from cnn_explainer import data, image
 from cnn_explainer.weights import load_model
-from conftest import ROOT
+from helpers import ROOT
 from tinyvgg_torch import from_arrays
 
 WEIGHTS_DIR = os.path.join(ROOT, "weights")

@@ -7,7 +7,7 @@ from scipy import signal
 
 from cnn_explainer.model import Layer, Model
 from cnn_explainer.weights import tiny_vgg_layers
-from conftest import random_arrays, random_model
+from helpers import random_arrays, random_model
 from tinyvgg_torch import from_arrays
 
 TOL = 1e-4

@@ -8,7 +8,7 @@ import pytest
 
 from cnn_explainer import weights
 from cnn_explainer.weights import WeightsError, load_model, load_model_bytes, save_model
-from conftest import random_model
+from helpers import random_model
 
 
 @pytest.fixture

@@ -51,7 +51,8 @@ class Player:
         start = time.perf_counter()
         self.show(self.position, self.phase)
         label = self.root.querySelector(".position")
-        label.textContent = f"row {self.position[0] + 1}, column {self.position[1] + 1} of {self.shape[0]}×{self.shape[1]}"
+        row, col = self.position
+        label.textContent = f"output[{row}, {col}] of a {self.shape[0]}×{self.shape[1]} map (indices count from 0, as in the code)"
         js.document.body.dataset.stepMs = f"{(time.perf_counter() - start) * 1000:.2f}"
 
     def tick(self):
