@@ -135,12 +135,12 @@ def site(request, dist):
 
 
 @pytest.fixture
-def new_site(dist):
-    """A factory of servers that this test may stop (each on its own port, so its own origin)."""
+def new_site(request):
+    """A factory of servers (of dist, or of another root) that this test may stop; each has its own port and origin."""
     started = []
 
-    def make(prefix="/"):
-        started.append(Site(dist, prefix))
+    def make(prefix="/", root=None):
+        started.append(Site(root or request.getfixturevalue("dist"), prefix))
         return started[-1]
 
     yield make

@@ -1,7 +1,15 @@
 """After one visit the service worker lets the site boot and predict with the server gone and the browser offline."""
 import collections
+import os
+import shutil
+import sys
 
 import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+
+import build_site  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -54,5 +62,44 @@ def test_without_the_service_worker_the_offline_reload_fails(browser, new_site, 
                                                               service_workers="block")
     try:
         assert state != "ready", "booted offline without a service worker: the offline test cannot fail"
+    finally:
+        context.close()
+
+
+
+def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser, new_site, tmp_path, wait_ready):
+    """Rebuild with one file changed: the next visit installs a new cache, drops the old one, fetches only that file."""
+    source, out = tmp_path / "source", str(tmp_path / "dist")
+    source.mkdir()
+    for name in ("index.html", "static", "py", "weights"):
+        (shutil.copytree if os.path.isdir(os.path.join(REPO_ROOT, name)) else shutil.copy)(
+            os.path.join(REPO_ROOT, name), source / name)
+    data_dir = build_site.data.find_data_dir(None)
+    first = build_site.build(out, data_dir, source=str(source))
+    site = new_site("/", root=out)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.url)
+        wait_ready(page)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
+        assert [name.split()[-1] for name in page.evaluate("caches.keys()")] == [first]
+
+        with open(source / "py" / "cnn_explainer" / "ops.py", "a") as f:
+            f.write("# release 2\n")
+        second = build_site.build(out, data_dir, source=str(source))
+        site.log.clear()
+        page.reload()  # the browser checks sw.js on navigation and installs the new release in the background
+        wait_ready(page)
+        for _ in range(120):  # the new worker precaches, activates and deletes the old cache
+            if [name.split()[-1] for name in page.evaluate("caches.keys()")] == [second]:
+                break
+            page.wait_for_timeout(500)
+        assert [name.split()[-1] for name in page.evaluate("caches.keys()")] == [second]
+        downloaded = {path for path, status, sent in site.log if status == 200}
+        assert downloaded == {"/sw.js", "/py/cnn_explainer/ops.py"}, downloaded
+        page.reload()
+        wait_ready(page)
+        assert "# release 2" in page.evaluate("fetch('./py/cnn_explainer/ops.py').then(r => r.text())")
     finally:
         context.close()
