@@ -17,10 +17,15 @@ def interpolate(stops, t):
 
 
 def diverging_rgba(values, limit):
-    """RGBA (H, W, 4) for values on the diverging scale, symmetric in [-limit, +limit]."""
+    """RGBA (..., 4) for values on the diverging scale, symmetric in [-limit, +limit] (a lookup, for speed)."""
     limit = float(limit) if limit and np.isfinite(limit) and limit > 0 else 1.0
-    rgb = interpolate(DIVERGING, (np.asarray(values) / limit + 1.0) / 2.0)
-    return np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), 255, np.uint8)], axis=-1)
+    t = np.nan_to_num(np.asarray(values, dtype=np.float32) * np.float32(0.5 / limit) + np.float32(0.5), nan=0.5)
+    return DIVERGING_LUT[np.rint(np.clip(t, 0.0, 1.0) * LUT_STEPS).astype(np.intp)]
+
+
+LUT_STEPS = 1024  # the stops fall exactly on entries 0, 256, 512, 768 and 1024
+DIVERGING_LUT = np.concatenate([interpolate(DIVERGING, np.linspace(0, 1, LUT_STEPS + 1)),
+                                np.full((LUT_STEPS + 1, 1), 255, np.uint8)], axis=1)
 
 
 def channel_rgba(values, hue, low=0.0, high=1.0):
