@@ -30,7 +30,7 @@ DATASETS = {
                     "koala", "espresso", "red panda", "orange", "sports car"],
         "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 4, "zoom": 0.0, "jitter": 0.2, "sharpen_p": 0.5, "sharpen_amount": [0.5, 2.0],
-                   "blur_p": 0.0, "label_smoothing": 0.0},
+                   "blur_p": 0.0, "label_smoothing": 0.0, "ema": 0.0},
     },
     "imagenette": {
         "model": "tinyvgg-imagenette", "folder": "imagenette-64", "tar": "imagenette-64px.tar",
@@ -41,7 +41,7 @@ DATASETS = {
                     "French horn", "garbage truck", "gas pump", "golf ball", "parachute"],
         "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 6, "zoom": 0.15, "jitter": 0.2, "sharpen_p": 0.25, "sharpen_amount": [0.5, 1.5],
-                   "blur_p": 0.25, "label_smoothing": 0.1},
+                   "blur_p": 0.25, "label_smoothing": 0.1, "ema": 0.0},
     },
 }
 
@@ -102,7 +102,7 @@ def zoom_shift(x, r, g):
     """Random zoom-in and sub-pixel shift through one affine resampling (bilinear)."""
     n = x.shape[0]
     theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0] = theta[:, 1, 1] = 1.0 - torch.rand(n, generator=g) * r["zoom"]
+    theta[:, 0, 0] = theta[:, 1, 1] = torch.rand(n, generator=g) * r["zoom"] + (1.0 - r["zoom"])
     theta[:, :, 2] = (torch.rand(n, 2, generator=g) * 2 - 1) * (2 * r["shift_px"] / x.shape[-1])
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
@@ -156,11 +156,15 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(data.REPO_ROOT, "weights"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, help="override the recipe's maximum epochs")
+    p.add_argument("--patience", type=int, help="override the recipe's early-stopping patience")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="PyTorch CPU threads")
     args = p.parse_args(argv)
     cfg = DATASETS[args.dataset]
     recipe = dict(cfg["recipe"], seed=args.seed)
     if args.epochs:
         recipe["epochs"] = args.epochs
+    if args.patience:
+        recipe["patience"] = args.patience
     try:
         data_dir = data.find_data_dir(args.data)
     except data.DataError as error:
@@ -173,7 +177,7 @@ def main(argv=None):
     root = roots[cfg["folder"]]
 
     torch.manual_seed(args.seed)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.set_num_threads(max(1, args.threads))
     g = torch.Generator().manual_seed(args.seed)
     t0 = time.time()
     x_all, y_all = load_split(data.list_split(root, "train"), cfg["ids"])
@@ -188,6 +192,10 @@ def main(argv=None):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, recipe["lr"], total_steps=recipe["epochs"] * steps,
                                                 pct_start=recipe["warmup"], anneal_strategy="cos")
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"])
+    # Optionally an exponential moving average of the weights (ema = its decay; 0 = the weights as trained).
+    ema = (torch.optim.swa_utils.AveragedModel(net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(recipe["ema"]))
+           if recipe["ema"] else None)
+    tracked = ema.module if ema else net
     best, best_state, best_epoch = -1.0, None, 0
     for epoch in range(1, recipe["epochs"] + 1):
         net.train()
@@ -200,10 +208,12 @@ def main(argv=None):
             loss.backward()
             opt.step()
             sched.step()
-        acc, _ = accuracy(net, x_ho, y_ho)
+            if ema:
+                ema.update_parameters(net)
+        acc, _ = accuracy(tracked, x_ho, y_ho)
         if acc > best:
             best, best_epoch = acc, epoch
-            best_state = {k: v.clone() for k, v in net.state_dict().items()}
+            best_state = {k: v.clone() for k, v in tracked.state_dict().items()}
         print(f"epoch {epoch:2d}  loss {loss.item():.3f}  holdout {acc:.3f}  best {best:.3f}@{best_epoch}  {time.time() - t0:.0f} s", flush=True)
         if epoch - best_epoch >= recipe["patience"]:
             break
