@@ -9,15 +9,15 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def default_example(dist):
-    """(file, label) of the default example of the default model in dist/examples/examples.json, or None."""
+def default_example(dist, gallery_file):
+    """(file, label) of the default example of the model whose gallery holds gallery_file (from examples.json)."""
     with open(os.path.join(dist, "examples", "examples.json")) as f:
         manifest = json.load(f)
-    for model, path in manifest.get("default", {}).items():
-        for entry in manifest["models"][model]:
-            if entry["file"] == path:
-                return path, entry["label"]
-    return None
+    for model, entries in manifest["models"].items():
+        if gallery_file in [e["file"] for e in entries]:
+            default = manifest["default"][model]
+            return default, next(e["label"] for e in entries if e["file"] == default)
+    raise AssertionError(f"{gallery_file} is not in examples.json")
 
 
 def foreign(urls, origin):
@@ -32,8 +32,10 @@ def test_boots_to_the_overview_from_its_own_origin(site, page, dist, wait_ready)
     assert int(data["renderCount"]) >= 1 and float(data["forwardMs"]) >= 0 and float(data["renderMs"]) >= 0
     label = page.get_attribute("#prediction", "data-label")
     assert label, "the overview shows no prediction"
-    example = default_example(dist)
-    if example:  # the gallery's examples are ones the model classifies correctly
+    shown = page.get_attribute("#gallery button[data-example]", "data-example") if page.locator(
+        "#gallery button[data-example]").count() else None
+    if shown:  # the gallery shows the current model's examples, all of which it classifies correctly
+        example = default_example(dist, shown)
         assert label == example[1], f"default example {example[0]} should be classified as {example[1]}, got {label}"
     assert not foreign(page.requests, site.origin), f"requests to other origins: {foreign(page.requests, site.origin)}"
     assert not [p for p in ("/vendor/", "/py/") if not any(p in url for url in page.requests)], "recording missed requests"
