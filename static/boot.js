@@ -119,8 +119,9 @@
     pythonOwnsStatus = true;
   });
   addEventListener("error", (event) => {
-    const source = event.target?.src || event.target?.href; // a <script> or <link> that failed to load
-    if (source && source.startsWith(ROOT)) fail(`Could not load ${source.slice(ROOT.length)}. Reload the page to try again.`);
+    const element = event.target;
+    const source = element instanceof HTMLScriptElement ? element.src : element instanceof HTMLLinkElement ? element.href : "";
+    if (source.startsWith(ROOT)) fail(`Could not load ${source.slice(ROOT.length)}. Reload the page to try again.`);
     else if (event.filename?.startsWith(ROOT)) fail(`The app failed to start: ${event.message}`);
   }, true);
   addEventListener("unhandledrejection", (event) => {

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -29,6 +28,7 @@ NPM = {
                               "sha512-5bYUVdAryhvjJYbjLJnJS9D7pu0a92bA+K2tkztlXzxHE78jlvs7EMDc4/GN3IIJ5BZANj8x9LM7vteIKa1MNA=="),
 }
 # What the page loads from the Pyodide package (pyodide.mjs imports pyodide.asm.js itself; nothing else).
+PYODIDE, PYSCRIPT = NPM  # the two specs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 # Packages we ship, by their name in pyodide-lock.json. "packages_cache": "passthrough" needs no micropip.
 PACKAGES = ("numpy", "pillow")
@@ -94,7 +94,7 @@ def tar_members(tgz, wanted):
 
 def official_lock(cache):
     """The parsed pyodide-lock.json of the verified npm tarball."""
-    data = tar_members(checked_tarball(cache, "pyodide@0.27.7"), lambda n: n == "package/pyodide-lock.json")
+    data = tar_members(checked_tarball(cache, PYODIDE), lambda n: n == "package/pyodide-lock.json")
     return json.loads(data["package/pyodide-lock.json"])
 
 
@@ -113,9 +113,9 @@ def trimmed_lock(lock):
 
 def upstream_files(cache):
     """{"pyodide": {name: bytes}, "pyscript": {name: bytes}}: what we ship from the verified npm tarballs."""
-    pyodide = tar_members(checked_tarball(cache, "pyodide@0.27.7"), lambda n: n[len("package/"):] in PYODIDE_FILES)
+    pyodide = tar_members(checked_tarball(cache, PYODIDE), lambda n: n[len("package/"):] in PYODIDE_FILES)
     # PyScript: all of dist/ (core.js imports its chunks lazily, by relative URL) without source maps, and the licence.
-    pyscript = tar_members(checked_tarball(cache, "@pyscript/core@0.6.66"), lambda n: n == "package/LICENSE" or (
+    pyscript = tar_members(checked_tarball(cache, PYSCRIPT), lambda n: n == "package/LICENSE" or (
         n.startswith("package/dist/") and not n.endswith(".map")))
     lock = json.dumps(trimmed_lock(official_lock(cache)), indent=1) + "\n"
     return {"pyodide": {**{os.path.basename(k): v for k, v in pyodide.items()}, "pyodide-lock.json": lock.encode()},
