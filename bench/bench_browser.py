@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "conftest.py"))
+_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
 harness = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(harness)
 

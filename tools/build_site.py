@@ -17,7 +17,7 @@ sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
 
 import vendor  # noqa: E402
 from cnn_explainer import data, weights  # noqa: E402
-from cnn_explainer.image import ImageError, prepare_for  # noqa: E402
+from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E402
 
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
 EXAMPLES_PER_CLASS = 3
@@ -118,17 +118,18 @@ def write_examples(out, data_dir, weights_dir):
         entries, best = [], None
         for index, picks in sorted(choose_examples(model, root).items()):
             for number, (path, probability) in enumerate(picks, 1):
-                ext = os.path.splitext(path)[1].lower().replace(".jpeg", ".jpg")
-                rel = f"examples/{model.name}/{slug(model.classes[index])}-{number}{ext}"
+                rel = f"examples/{model.name}/{slug(model.classes[index])}-{number}.png"
                 os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
-                shutil.copyfile(path, os.path.join(out, rel))  # the bytes unchanged
+                # Decoded once here and stored losslessly: JPEG decoders differ (Pyodide's libjpeg vs the native
+                # one change chroma by up to ~20 levels), a PNG gives the page and the CLI the very same pixels.
+                open_image(path).save(os.path.join(out, rel), "PNG", optimize=True)
                 entries.append({"file": rel, "label": model.classes[index], "class_index": index})
                 if best is None or probability > best[0]:
                     best = (probability, rel)
         if entries:
             models[model.name], defaults[model.name] = entries, best[1]
             sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
-    note = (f"Held-out (val) images from {', '.join(sorted(sources))}, copied unchanged: per model and class, the first "
+    note = (f"Held-out (val) images from {', '.join(sorted(sources))}, decoded and stored as PNG: per model and class, the first "
             f"{EXAMPLES_PER_CLASS} in sorted order that the model classifies correctly. ImageNet-derived images: "
             "non-commercial research and education use only." if models else
             f"No example images in this build: no data set in {data_dir} matches a shipped model. Upload your own image.")

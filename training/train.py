@@ -30,7 +30,8 @@ DATASETS = {
                     "koala", "espresso", "red panda", "orange", "sports car"],
         "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 4, "zoom": 0.0, "jitter": 0.2, "sharpen_p": 0.5, "sharpen_amount": [0.5, 2.0],
-                   "blur_p": 0.0, "label_smoothing": 0.0, "ema": 0.0},
+                   "blur_p": 0.0, "label_smoothing": 0.0, "ema": 0.0,
+                   "pixel_range": [0.0, 1.0], "holdout": 0.1},
     },
     "imagenette": {
         "model": "tinyvgg-imagenette", "folder": "imagenette-64", "tar": "imagenette-64px.tar",
@@ -41,7 +42,8 @@ DATASETS = {
                     "French horn", "garbage truck", "gas pump", "golf ball", "parachute"],
         "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 6, "zoom": 0.15, "jitter": 0.2, "sharpen_p": 0.25, "sharpen_amount": [0.5, 1.5],
-                   "blur_p": 0.25, "label_smoothing": 0.1, "ema": 0.0},
+                   "blur_p": 0.25, "label_smoothing": 0.1, "ema": 0.0,
+                   "pixel_range": [0.0, 1.0], "holdout": 0.1},
     },
 }
 
@@ -131,11 +133,18 @@ def augment(x, r, g):
     return x.clamp(0, 1)
 
 
-def accuracy(net, x, y, batch=500):
-    """Top-1 accuracy and predictions of net on (x, y)."""
+def to_range(x, pixel_range):
+    """Images in [0, 1] rescaled to the model's pixel range (what cnn_explainer.image does for the app)."""
+    low, high = pixel_range
+    return x if (low, high) == (0.0, 1.0) else x * (high - low) + low
+
+
+def accuracy(net, x, y, pixel_range=(0.0, 1.0), batch=500):
+    """Top-1 accuracy and predictions of net on images x in [0, 1] with labels y."""
     net.eval()
     with torch.no_grad():
-        pred = torch.cat([net(x[i:i + batch].contiguous(memory_format=torch.channels_last)).argmax(1) for i in range(0, len(x), batch)])
+        pred = torch.cat([net(to_range(x[i:i + batch], pixel_range).contiguous(memory_format=torch.channels_last)).argmax(1)
+                          for i in range(0, len(x), batch)])
     return (pred == y).float().mean().item(), pred
 
 
@@ -157,6 +166,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, help="override the recipe's maximum epochs")
     p.add_argument("--patience", type=int, help="override the recipe's early-stopping patience")
+    p.add_argument("--pixel-range", type=float, nargs=2, help="override the model's input range, e.g. -1 1")
+    p.add_argument("--holdout", type=float, help="fraction of train/ held out for model selection (0: keep the last epoch)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="PyTorch CPU threads")
     args = p.parse_args(argv)
     cfg = DATASETS[args.dataset]
@@ -165,6 +176,10 @@ def main(argv=None):
         recipe["epochs"] = args.epochs
     if args.patience:
         recipe["patience"] = args.patience
+    if args.pixel_range:
+        recipe["pixel_range"] = list(args.pixel_range)
+    if args.holdout is not None:
+        recipe["holdout"] = args.holdout
     try:
         data_dir = data.find_data_dir(args.data)
     except data.DataError as error:
@@ -176,13 +191,14 @@ def main(argv=None):
         sys.exit(f"train: {cfg['tar']} is not in {data_dir}")
     root = roots[cfg["folder"]]
 
+    pr = tuple(float(v) for v in recipe["pixel_range"])
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, args.threads))
     g = torch.Generator().manual_seed(args.seed)
     t0 = time.time()
     x_all, y_all = load_split(data.list_split(root, "train"), cfg["ids"])
     x_val, y_val = load_split(data.list_split(root, "val"), cfg["ids"])
-    tr, ho = stratified_holdout(y_all, 0.1, g)
+    tr, ho = stratified_holdout(y_all, recipe["holdout"], g)
     x_tr, y_tr, x_ho, y_ho = x_all[tr], y_all[tr], x_all[ho], y_all[ho]
     print(f"loaded {len(x_tr)} train / {len(x_ho)} holdout / {len(x_val)} val in {time.time() - t0:.0f} s", flush=True)
 
@@ -202,7 +218,7 @@ def main(argv=None):
         order = torch.randperm(len(x_tr), generator=g)
         for i in range(steps):
             idx = order[i * recipe["batch"]:(i + 1) * recipe["batch"]]
-            xb = augment(x_tr[idx], recipe, g).contiguous(memory_format=torch.channels_last)
+            xb = to_range(augment(x_tr[idx], recipe, g), pr).contiguous(memory_format=torch.channels_last)
             loss = loss_fn(net(xb), y_tr[idx])
             opt.zero_grad()
             loss.backward()
@@ -210,7 +226,7 @@ def main(argv=None):
             sched.step()
             if ema:
                 ema.update_parameters(net)
-        acc, _ = accuracy(tracked, x_ho, y_ho)
+        acc, _ = accuracy(tracked, x_ho, y_ho, pr) if len(x_ho) else (float(epoch), None)  # no holdout: keep the last
         if acc > best:
             best, best_epoch = acc, epoch
             best_state = {k: v.clone() for k, v in tracked.state_dict().items()}
@@ -218,10 +234,10 @@ def main(argv=None):
         if epoch - best_epoch >= recipe["patience"]:
             break
     net.load_state_dict(best_state)
-    val_acc, torch_pred = accuracy(net, x_val, y_val)
+    val_acc, torch_pred = accuracy(net, x_val, y_val, pr)
     val_samples = data.list_split(root, "val")
-    rt_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], round_trip))
-    sharp_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], sharpened))
+    rt_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], round_trip), pr)
+    sharp_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], sharpened), pr)
 
     layers = tiny_vgg_layers()
     arrays = export_arrays(net)
@@ -229,20 +245,20 @@ def main(argv=None):
         for param in ("kernel", "bias"):
             if f"{layer.name}/{param}" in arrays:
                 setattr(layer, param, arrays[f"{layer.name}/{param}"])
-    model = Model(layers, cfg["classes"], name=cfg["model"], meta={
+    model = Model(layers, cfg["classes"], pixel_range=pr, name=cfg["model"], meta={
         "description": cfg["description"],
         "class_ids": cfg["ids"],
         "training": {
             "dataset": cfg["tar"], "dataset_sha256": sha256(os.path.join(data_dir, cfg["tar"])),
             "splits": {"train": len(x_tr), "holdout": len(x_ho), "val": len(x_val)},
             "recipe": recipe, "framework": f"torch {torch.__version__}",
-            "epochs_run": epoch, "best_epoch": best_epoch, "holdout_accuracy": round(best, 4),
+            "epochs_run": epoch, "best_epoch": best_epoch, "holdout_accuracy": round(best, 4) if len(x_ho) else None,
             "val_accuracy": round(val_acc, 4), "val_accuracy_round_trip_64_32_64": round(rt_acc, 4),
             "val_accuracy_sharpened": round(sharp_acc, 4), "minutes": round((time.time() - t0) / 60, 1),
             "script": "training/train.py",
         },
     })
-    numpy_pred = np.array([model.predict(x.permute(1, 2, 0).numpy()).argmax() for x in x_val])
+    numpy_pred = np.array([model.predict(to_range(x, pr).permute(1, 2, 0).numpy()).argmax() for x in x_val])
     agreement = float((numpy_pred == torch_pred.numpy()).mean())
     model.meta["training"]["numpy_torch_agreement_val"] = agreement
     path = save_model(model, args.out)

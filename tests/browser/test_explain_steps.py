@@ -28,12 +28,12 @@ def make_png(path):
 @pytest.fixture(scope="module")
 def app(browser, dist, tmp_path_factory):
     """A booted page showing a PNG uploaded by the test, plus the native activations of that PNG."""
-    import conftest
-    site = conftest.Site(dist, "/")
+    import harness
+    site = harness.Site(dist, "/")
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
-    page = conftest.open_page(context)
+    page = harness.open_page(context)
     page.goto(site.url)
-    conftest.wait_ready(page)
+    harness.wait_ready(page)
     png = str(tmp_path_factory.mktemp("img") / "pattern.png")
     make_png(png)
     before = int(page.evaluate("document.body.dataset.renderCount"))
@@ -90,10 +90,9 @@ def test_relu_and_pool_views_show_the_forward_pass_values(app, layer, index, cel
 def test_convolution_formula_view_matches_the_native_intermediate_map(app):
     app.evaluate("""() => { const v = document.querySelector('.node[data-layer="conv_1_2"][data-index="2"]'); v.click(); }""")
     app.wait_for_function("!document.querySelector('#explain').hidden")
-    # the conv neuron opens the elastic view (or the formula view directly); go to the formula of channel 1
-    if app.locator("#explain-body .grid.out").count() == 0:
-        app.locator("#explain-body [data-channel='1']").first.click()
-        app.wait_for_function("document.querySelector('#explain-body .grid.out') !== null")
+    # the conv neuron opens the elastic view; its intermediate map of channel 1 opens the formula view
+    app.click(".el-intermediate[data-channel='1']")
+    app.wait_for_function("/input channel/.test(document.querySelector('#explain-title').textContent)")
     channel = int(app.evaluate("document.querySelector('#explain-title').textContent.match(/input channel (\\d+)/)[1]")) - 1
     go_to_cell(app, 30, 41)
     row, col, phase, result, forward = shown(app)
@@ -131,13 +130,13 @@ def test_play_pause_keyboard_steps_and_the_highlighted_code_line(app):
 
 
 def test_reduced_motion_means_no_autoplay(browser, dist):
-    import conftest
-    site = conftest.Site(dist, "/")
+    import harness
+    site = harness.Site(dist, "/")
     context = browser.new_context(reduced_motion="reduce")
-    page = conftest.open_page(context)
+    page = harness.open_page(context)
     try:
         page.goto(site.url)
-        conftest.wait_ready(page)
+        harness.wait_ready(page)
         open_view(page, "relu_1_1", 0)
         first = shown(page)[:3]
         page.wait_for_timeout(600)

@@ -51,12 +51,12 @@ def render_count(page):
 @pytest.fixture(scope="module")
 def app(browser, dist, tmp_path_factory):
     """One booted page for the whole module (boots take seconds); its server runs at /."""
-    import conftest
-    site = conftest.Site(dist, "/")
+    import harness
+    site = harness.Site(dist, "/")
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
-    page = conftest.open_page(context)
+    page = harness.open_page(context)
     page.goto(site.url)
-    conftest.wait_ready(page)
+    harness.wait_ready(page)
     page.dist = dist
     yield page
     context.close()

@@ -1,0 +1,118 @@
+"""Browser-test harness: the built dist/ served on 127.0.0.1 (at / and under /REPO/) and driven in headless Chromium.
+
+Plain helpers live here (tests and benchmarks import `harness`); the pytest fixtures are in conftest.py.
+"""
+import filecmp
+import os
+import shutil
+import sys
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+
+import serve  # noqa: E402
+
+DEFAULT_DIST = os.path.join(REPO_ROOT, "dist")
+DIST = os.environ.get("PYCNN_DIST", DEFAULT_DIST)  # another build to test, e.g. one made with tools/build_site.py --out
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying hosts that are blocked here.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Records every text #boot-status shows, for the progress test.
+WATCH_BOOT_STATUS = """
+window.__bootTexts = [];
+new MutationObserver(() => {
+  const box = document.getElementById("boot-status");
+  const text = box && box.textContent;
+  if (text && window.__bootTexts.at(-1) !== text) window.__bootTexts.push(text);
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def stale_sources(dist=DIST):
+    """Source files whose copy in dist differs from the checkout (dist built from older sources)."""
+    pairs = [("index.html", "index.html")]
+    for folder in ("py", "static", "weights"):
+        for parent, dirs, files in os.walk(os.path.join(REPO_ROOT, folder)):
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not d.endswith(".egg-info")]
+            for name in files:
+                rel = os.path.relpath(os.path.join(parent, name), REPO_ROOT)
+                if not name.endswith((".pyc", ".template.js")) and (folder != "weights" or name.endswith((".json", ".npz"))):
+                    pairs.append((rel, rel))
+    return [src for src, dst in pairs if not os.path.exists(os.path.join(dist, dst))
+            or not filecmp.cmp(os.path.join(REPO_ROOT, src), os.path.join(dist, dst), shallow=False)]
+
+
+class Site:
+    """A running static server for dist: its base url, a log of (path, status, body bytes), and stop()."""
+
+    def __init__(self, root=DIST, prefix="/"):
+        self.log = []
+        self.server = serve.make_server(root, 0, prefix, quiet=True, on_response=lambda *entry: self.log.append(entry))
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{prefix}"
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        serve.start_in_thread(self.server)
+
+    def stop(self):
+        """Stop serving and close the port."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def launch(playwright):
+    """Headless Debian Chromium with the flags this machine needs (plain launch: a fresh temporary profile)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (tools/install_chromium.sh)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def launch_profile(playwright, user_data_dir):
+    """Headless Chromium with a real on-disk profile (disk HTTP cache, as a visitor has) in user_data_dir."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (tools/install_chromium.sh)")
+    return playwright.chromium.launch_persistent_context(user_data_dir, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                         headless=True)
+
+
+def boot_state(page, timeout=60000):
+    """Wait until the page reports "ready" or "error" and return which (or "timeout")."""
+    try:
+        page.wait_for_function("['ready', 'error'].includes(document.body?.dataset.state)", timeout=timeout)
+    except Exception as error:  # playwright's TimeoutError, or the page went away
+        if "Timeout" not in type(error).__name__ and "Timeout" not in str(error):
+            raise
+        return "timeout"
+    return page.evaluate("document.body.dataset.state")
+
+
+def boot_message(page):
+    """The text of #boot-status (the boot glue's or the app's message)."""
+    return page.evaluate("document.getElementById('boot-status')?.textContent ?? '(no #boot-status element)'")
+
+
+def wait_ready(page, timeout=60000):
+    """Wait for data-state="ready" (overview drawn); fail at once with the boot message when it becomes "error"."""
+    state = boot_state(page, timeout)
+    if state != "ready":
+        pytest.fail(f"the page did not become ready ({state}): {boot_message(page)!r}; "
+                    f"console errors: {getattr(page, 'console_errors', [])}")
+
+
+def snapshot(dist, parent):
+    """A private copy of dist, so that someone running `make dist` meanwhile cannot change files under a test."""
+    copy = os.path.join(parent, "dist")
+    shutil.copytree(dist, copy)
+    return copy
+
+
+def open_page(context):
+    """A new page of context that records every request URL (service-worker ones included) and console error."""
+    page = context.new_page()
+    page.requests, page.console_errors = [], []
+    context.on("request", lambda request: page.requests.append(request.url))
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(f"pageerror: {error}"))
+    page.add_init_script(WATCH_BOOT_STATUS)
+    return page
