@@ -36,6 +36,7 @@ test: venv-dev dist chromium
 bench: venv-dev dist chromium
 	$(BIN)/python bench/bench_forward.py
 	$(BIN)/python bench/bench_browser.py
+	$(BIN)/python bench/bench_views.py
 
 train: venv-dev
 	$(BIN)/python training/train.py tin10 $(if $(DATA),--data $(DATA))
