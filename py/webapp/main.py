@@ -1,4 +1,5 @@
 """PyCNN Explainer in the browser: load a model, pick an image, run the forward pass, draw the overview."""
+import asyncio
 import inspect
 import json
 import os
@@ -189,13 +190,13 @@ def on_dragleave(event):
 
 @when("drop", "#dropzone")
 @guarded
-async def on_drop(event):
-    """A file was dropped on the drop zone."""
+def on_drop(event):
+    """A file was dropped on the drop zone (synchronous: the browser must not open the file itself)."""
     event.preventDefault()
-    event.currentTarget.classList.remove("dragging")
+    one("#dropzone").classList.remove("dragging")
     files = event.dataTransfer.files
     if files.length:
-        await show_upload(files.item(0))
+        asyncio.ensure_future(guarded(show_upload)(files.item(0)))
     else:
         show_message("Drop an image file (JPEG, PNG, WebP, GIF or BMP).")
 

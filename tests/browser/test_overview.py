@@ -201,3 +201,20 @@ def test_a_malformed_model_upload_is_refused_and_a_good_one_is_used(app, tmp_pat
     wait_render(app, before)
     assert "(uploaded)" in app.eval_on_selector("#model-select", "s => s.value")
     assert app.get_attribute("#prediction", "data-label") == label  # same weights, same image, same answer
+
+
+def test_dropping_an_image_on_the_drop_zone_runs_the_network_on_it(app, tmp_path):
+    path = tmp_path / "dropped.png"
+    Image.new("RGB", (64, 64), (30, 160, 60)).save(path)
+    data = list(path.read_bytes())
+    before = render_count(app)
+    transfer = app.evaluate_handle("""(bytes) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"}));
+        return dt;
+    }""", data)
+    app.dispatch_event("#dropzone", "dragover", {"dataTransfer": transfer})
+    app.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    wait_render(app, before)
+    assert "dropped.png" in app.inner_text("#input-caption")
+    np.testing.assert_allclose(shown_probabilities(app), cli_predict(str(path))["probabilities"], atol=1e-5)
