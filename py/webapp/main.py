@@ -1,11 +1,14 @@
 """PyCNN Explainer in the browser: load a model, pick an image, run the forward pass, draw the overview."""
+import js
+
+SCRIPT_START = js.performance.now()  # noqa: E402 (first, so the import time of NumPy and Pillow is measured too)
+
 import asyncio
 import inspect
 import json
 import os
 import time
 
-import js
 import numpy as np
 from pyodide.http import pyfetch
 from pyscript import document, when
@@ -332,13 +335,23 @@ def on_explain_background(event):
         app.explainer.back()
 
 
+BOOT_TIMES = {}
+
+
+def mark(step):
+    """Record when a boot step finished (ms since main.py started), for the benchmark."""
+    BOOT_TIMES[step] = round(js.performance.now() - SCRIPT_START, 1)
+
+
 async def boot():
     """Load the shipped models and the gallery, draw the default image, and tell the page we are ready."""
+    mark("imports")
     set_text("#boot-status", "Loading the model…")
     for file in sorted(os.listdir("weights")):
         if file.endswith(".json"):
             model = weights.load_model(os.path.join("weights", file))
             app.models[model.name] = model
+    mark("models")
     select = one("#model-select")
     select.innerHTML = "".join(f'<option value="{escape(n)}">{escape(n)}</option>' for n in app.models)
     select.value = DEFAULT_MODEL if DEFAULT_MODEL in app.models else next(iter(app.models))
@@ -347,10 +360,14 @@ async def boot():
         app.examples = json.loads(await response.string()) if response.ok else {}
     except Exception as error:  # a missing gallery must not stop the app
         app.examples = {"note": f"The example images could not be loaded ({error})."}
+    mark("gallery")
     app.use_model(app.models[select.value])
+    mark("overview")
     await app.show_default()
+    mark("first image")
     one("#app").hidden = False
     set_text("#boot-status", "")
+    document.body.dataset.bootMs = json.dumps(BOOT_TIMES)
     document.body.dataset.state = "ready"
 
 
