@@ -28,10 +28,12 @@ DATASETS = {
                 "n01882714", "n07920052", "n02509815", "n07747607", "n04285008"],
         "classes": ["lifeboat", "ladybug", "pizza", "bell pepper", "school bus",
                     "koala", "espresso", "red panda", "orange", "sports car"],
-        "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
+        # Inputs centred on zero ([-1, 1]) trained faster and better here than [0, 1] (holdout 0.740 vs 0.708);
+        # the full one-cycle schedule runs, and the epoch with the best holdout accuracy is kept.
+        "recipe": {"epochs": 60, "patience": 60, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 4, "zoom": 0.0, "jitter": 0.2, "sharpen_p": 0.5, "sharpen_amount": [0.5, 2.0],
                    "blur_p": 0.0, "label_smoothing": 0.0, "ema": 0.0,
-                   "pixel_range": [0.0, 1.0], "holdout": 0.1},
+                   "pixel_range": [-1.0, 1.0], "holdout": 0.1},
     },
     "imagenette": {
         "model": "tinyvgg-imagenette", "folder": "imagenette-64", "tar": "imagenette-64px.tar",
