@@ -7,7 +7,7 @@ Edge = namedtuple("Edge", "source target path")  # source/target: (layer, index)
 
 WIDTH, HEIGHT = 1200, 560
 TOP, BOTTOM, LEFT = 56, 16, 8
-OUTPUT_LABEL_WIDTH = 170  # room on the right for class names and probability bars
+OUTPUT_LABEL_WIDTH = 190  # room on the right for class names and probability bars
 GAP_RATIO = 0.22  # vertical gap between neurons, as a fraction of the neuron size
 
 
