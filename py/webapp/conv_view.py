@@ -1,16 +1,13 @@
 """Convolution neuron explained, the "elastic" view: each input channel × its kernel slice, summed, plus the bias."""
 import functools
-import time
 
-import js
 import numpy as np
-from pyodide.ffi import create_proxy
 
 from cnn_explainer import colormap, elastic, markup, steps
 from cnn_explainer.model import Model
 
 from .conv_formula_view import ConvFormulaView
-from .dom import every, paint
+from .dom import Listeners, every, paint
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -50,29 +47,27 @@ class ConvView:
     def __init__(self, app, layer, index):
         self.app, self.layer, self.index = app, layer, index
         self.title = f"Convolution · {layer}, neuron {index + 1}"
-        self.listeners, self.player = [], None
+        self.listeners, self.player = Listeners(), None
 
     def mount(self, body):
         """Compute the pieces, draw the diagram, sentence and code, and start stepping through output cells."""
-        start = time.perf_counter()
         self.compute()
         body.innerHTML = self.html()
         self.body, self.diagram = body, body.querySelector(".elastic")
         self.tip, self.info = body.querySelector(".el-tip"), body.querySelector(".el-info")
         self.formula, self.code_panels = body.querySelector(".el-sum-formula"), every(".code-panel", body)
         self.paint(body)
-        self.listen(self.diagram, "pointerover", self.on_point)
-        self.listen(self.diagram, "focusin", self.on_point)
-        self.listen(self.diagram, "pointerleave", lambda event: self.point_at(None))
-        self.listen(self.diagram, "focusout", lambda event: self.point_at(None))
-        self.listen(self.diagram, "click", self.on_click)
-        self.listen(self.output_grid.canvas, "pointermove", self.on_output_point)
-        self.listen(self.output_grid.canvas, "keydown", self.on_key)
+        self.listeners.add(self.diagram, "pointerover", self.on_point)
+        self.listeners.add(self.diagram, "focusin", self.on_point)
+        self.listeners.add(self.diagram, "pointerleave", lambda event: self.point_at(None))
+        self.listeners.add(self.diagram, "focusout", lambda event: self.point_at(None))
+        self.listeners.add(self.diagram, "click", self.on_click)
+        self.listeners.add(self.output_grid.canvas, "pointermove", self.on_output_point)
+        self.listeners.add(self.output_grid.canvas, "keydown", self.on_key)
         self.player = Player(body, self.output.shape, 1, self.show)
         self.point_at(None)
         self.player.start()
         self.restore_focus()
-        js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.2f}"
 
     def restore_focus(self):
         """Coming back from a channel's formula view, focus the map or kernel that opened it (keyboard users stay put)."""
@@ -130,11 +125,6 @@ class ConvView:
         bias.style.background = f"rgb({red},{green},{blue})"
         bias.style.color = "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"
 
-    def listen(self, element, event, handler):
-        """Attach a listener that destroy() removes."""
-        proxy = create_proxy(handler)
-        element.addEventListener(event, proxy)
-        self.listeners.append((element, event, proxy))
 
     def element_of(self, event):
         """The diagram element (.el) an event happened on, or None."""
@@ -234,7 +224,4 @@ class ConvView:
         """Stop the player and release every listener."""
         if self.player is not None:
             self.player.destroy()
-        for element, event, proxy in self.listeners:
-            element.removeEventListener(event, proxy)
-            proxy.destroy()
-        self.listeners = []
+        self.listeners.clear()

@@ -1,15 +1,13 @@
 """Flatten and dense explained: the pooled maps laid out as one vector, each value × its weight, summed into a logit."""
-import time
-
 import js
 import numpy as np
-from pyodide.ffi import create_once_callable, create_proxy
+from pyodide.ffi import create_once_callable
 
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
 from cnn_explainer.markup import code_html, escape
 
-from .dom import paint
+from .dom import Listeners, paint
 
 FAN = 46  # band units to the right of a band: the legend, or the edges and the neuron
 NEURON = 17  # width of the neuron box, in band units
@@ -45,7 +43,6 @@ class DenseView:
     """The output neuron of one class: flatten, then a weighted sum of the 1690 values plus a bias."""
 
     def __init__(self, app, index):
-        self.started = time.perf_counter()  # the open time counts the sums made here as well as mount()
         self.app, self.index = app, index
         model, acts = app.model, app.acts
         self.name = model.classes[index]
@@ -60,7 +57,7 @@ class DenseView:
             self.per_row = self.maps.shape[1] * self.maps.shape[2] if self.maps is not None else WRAP
             self.rows = ox.band_shape(self.flat.size, self.per_row)[0]
         self.forward = float(model.logits(acts)[index])
-        self.listeners, self.selected = [], None
+        self.listeners, self.selected = Listeners(), None
 
     def mount(self, body):
         """Draw the view, paint its canvases and listen for pointing, focus and keys."""
@@ -77,14 +74,8 @@ class DenseView:
             self.select(self.summary["top"][0].index, "vector")
         for event, handler in (("pointermove", self.on_point), ("focusin", self.on_point),
                                ("keydown", self.on_key), ("click", self.on_click)):
-            self.listen(body, event, handler)
-        js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - self.started) * 1000:.2f}"
+            self.listeners.add(body, event, handler)
 
-    def listen(self, element, event, handler):
-        """Attach a listener that destroy() removes."""
-        proxy = create_proxy(handler)
-        element.addEventListener(event, proxy)
-        self.listeners.append((element, event, proxy))
 
     # ---- markup -------------------------------------------------------------------------------------------------
 
@@ -357,10 +348,7 @@ class DenseView:
 
     def destroy(self):
         """Drop every listener and its proxy."""
-        for element, event, proxy in self.listeners:
-            element.removeEventListener(event, proxy)
-            proxy.destroy()
-        self.listeners = []
+        self.listeners.clear()
 
 
 def open_softmax(app, index):

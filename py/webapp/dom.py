@@ -1,6 +1,6 @@
 """Small DOM helpers shared by the browser views (PyScript main thread)."""
 import js
-from pyodide.ffi import to_js
+from pyodide.ffi import create_proxy, to_js
 from pyscript import document
 
 
@@ -29,3 +29,23 @@ def paint(canvases, rgba):
     for i, canvas in enumerate(canvases[:count]):
         pixels = js.Uint8ClampedArray.new(buffer, i * size, size)
         canvas.getContext("2d").putImageData(js.ImageData.new(pixels, width, height), 0, 0)
+
+
+class Listeners:
+    """Event listeners added from Python; clear() removes them all and frees their JavaScript proxies."""
+
+    def __init__(self):
+        self.added = []
+
+    def add(self, element, event, handler):
+        """Call handler(event) for this element's events until clear()."""
+        proxy = create_proxy(handler)
+        element.addEventListener(event, proxy)
+        self.added.append((element, event, proxy))
+
+    def clear(self):
+        """Remove every listener and destroy its proxy."""
+        for element, event, proxy in self.added:
+            element.removeEventListener(event, proxy)
+            proxy.destroy()
+        self.added = []

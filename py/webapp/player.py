@@ -6,6 +6,8 @@ from pyodide.ffi import create_proxy
 
 from cnn_explainer import steps
 
+from .dom import Listeners
+
 SPEEDS = {"slow": 600, "normal": 140, "fast": 30}  # ms per phase
 
 
@@ -33,7 +35,7 @@ class Player:
         self.position, self.phase = (0, 0), phases - 1
         self.timer, self.speed = None, "normal"
         self.tick_proxy = create_proxy(lambda *_: self.tick())
-        self.listeners = []
+        self.listeners = Listeners()
         self.listen(".play", "click", lambda e: self.toggle())
         self.listen(".step-forward", "click", lambda e: self.step(1))
         self.listen(".step-back", "click", lambda e: self.step(-1))
@@ -41,10 +43,7 @@ class Player:
 
     def listen(self, selector, event, handler):
         """Attach a listener to a control inside this view, remembered so destroy() can drop it."""
-        proxy = create_proxy(handler)
-        element = self.root.querySelector(selector)
-        element.addEventListener(event, proxy)
-        self.listeners.append((element, event, proxy))
+        self.listeners.add(self.root.querySelector(selector), event, handler)
 
     def render(self):
         """Show the current position and phase, say where we are, and record the Python time it took."""
@@ -120,7 +119,5 @@ class Player:
     def destroy(self):
         """Stop and release every JavaScript proxy."""
         self.pause()
-        for element, event, proxy in self.listeners:
-            element.removeEventListener(event, proxy)
-            proxy.destroy()
+        self.listeners.clear()
         self.tick_proxy.destroy()

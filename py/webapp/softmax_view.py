@@ -1,14 +1,10 @@
 """Softmax explained: the ten logits, e to the power of each, and each one's share of their sum."""
-import time
-
-import js
-from pyodide.ffi import create_proxy
-
 from cnn_explainer import ops, steps
 from cnn_explainer import output_explain as ox
 from cnn_explainer.markup import code_html, escape
 
 from .dense_view import later
+from .dom import Listeners
 
 # the softmax_terms line behind each part of the formula
 CODE_LINES = {"exp": "exps =", "sum": "total =", "share": "return"}
@@ -29,12 +25,11 @@ class SoftmaxView:
     title = "Softmax · from logits to probabilities"
 
     def __init__(self, app, index):
-        self.started = time.perf_counter()  # the open time counts the sums made here as well as mount()
         self.app, self.chosen = app, index
         logits = app.model.logits(app.acts)
         self.terms, self.total = ox.softmax_table(logits, app.model.classes)
         self.forward = [float(p) for p in app.acts[app.model.layers[-1].name]]
-        self.listeners = []
+        self.listeners = Listeners()
 
     def mount(self, body):
         """Draw the table, the formula and the code, and listen for pointing and focus."""
@@ -53,14 +48,8 @@ class SoftmaxView:
         self.show_formula()
         for event, handler in (("pointerover", self.on_point), ("focusin", self.on_point),
                                ("pointerout", self.on_leave), ("focusout", self.on_leave), ("click", self.on_click)):
-            self.listen(body, event, handler)
-        js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - self.started) * 1000:.2f}"
+            self.listeners.add(body, event, handler)
 
-    def listen(self, element, event, handler):
-        """Attach a listener that destroy() removes."""
-        proxy = create_proxy(handler)
-        element.addEventListener(event, proxy)
-        self.listeners.append((element, event, proxy))
 
     def rows_html(self):
         """A header and one button per class: logit bar, e^logit bar and probability bar."""
@@ -176,7 +165,4 @@ class SoftmaxView:
 
     def destroy(self):
         """Drop every listener and its proxy."""
-        for element, event, proxy in self.listeners:
-            element.removeEventListener(event, proxy)
-            proxy.destroy()
-        self.listeners = []
+        self.listeners.clear()

@@ -1,8 +1,7 @@
 """The shared shape of the formula views: input grid → the formula at one position → output grid, animated."""
-from pyodide.ffi import create_proxy
-
 from cnn_explainer import markup, steps
 
+from .dom import Listeners
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -20,7 +19,7 @@ class StepView:
     def __init__(self, app, input_map, output_map, input_limit, output_limit):
         self.app, self.input_map, self.output_map = app, input_map, output_map
         self.limits = (input_limit, output_limit)
-        self.listeners = []
+        self.listeners = Listeners()
 
     def formula_html(self, position, phase):
         """The formula for the output cell at position, written with the real numbers (subclasses)."""
@@ -45,15 +44,10 @@ class StepView:
         self.code_lines = [steps.line_of(self.code[0][0], start) for start in self.code[0][1]] if self.code else []
         self.player = Player(body, self.output_map.shape, self.phases, self.show)
         canvas = self.output_grid.canvas
-        self.listen(canvas, "pointermove", self.on_point)
-        self.listen(canvas, "keydown", self.on_key)
+        self.listeners.add(canvas, "pointermove", self.on_point)
+        self.listeners.add(canvas, "keydown", self.on_key)
         self.player.start()
 
-    def listen(self, element, event, handler):
-        """Attach a listener that destroy() removes."""
-        proxy = create_proxy(handler)
-        element.addEventListener(event, proxy)
-        self.listeners.append((element, event, proxy))
 
     def on_point(self, event):
         """Pointing at an output cell moves the window there and pauses."""
@@ -87,6 +81,4 @@ class StepView:
     def destroy(self):
         """Stop the animation and drop every listener."""
         self.player.destroy()
-        for element, event, proxy in self.listeners:
-            element.removeEventListener(event, proxy)
-            proxy.destroy()
+        self.listeners.clear()
