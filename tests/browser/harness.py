@@ -2,6 +2,7 @@
 
 Plain helpers live here (tests and benchmarks import `harness`); the pytest fixtures are in conftest.py.
 """
+import contextlib
 import filecmp
 import os
 import shutil
@@ -116,3 +117,19 @@ def open_page(context):
     page.on("pageerror", lambda error: page.console_errors.append(f"pageerror: {error}"))
     page.add_init_script(WATCH_BOOT_STATUS)
     return page
+
+
+@contextlib.contextmanager
+def booted_page(browser, dist, **context_options):
+    """A recording page of dist served at /, already "ready"; its server and context close afterwards."""
+    site = Site(dist, "/")
+    context = browser.new_context(**{"viewport": {"width": 1300, "height": 1000}, **context_options})
+    try:
+        page = open_page(context)
+        page.goto(site.url)
+        wait_ready(page)
+        page.dist = dist
+        yield page
+    finally:
+        context.close()
+        site.stop()

@@ -29,20 +29,14 @@ def make_png(path):
 def app(browser, dist, tmp_path_factory):
     """A booted page showing a PNG uploaded by the test, plus the native activations of that PNG."""
     import harness
-    site = harness.Site(dist, "/")
-    context = browser.new_context(viewport={"width": 1300, "height": 1000})
-    page = harness.open_page(context)
-    page.goto(site.url)
-    harness.wait_ready(page)
-    png = str(tmp_path_factory.mktemp("img") / "pattern.png")
-    make_png(png)
-    before = int(page.evaluate("document.body.dataset.renderCount"))
-    page.set_input_files("#upload", png)
-    page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
-    page.model, page.acts = native_acts(png)
-    yield page
-    context.close()
-    site.stop()
+    with harness.booted_page(browser, dist) as page:
+        png = str(tmp_path_factory.mktemp("img") / "pattern.png")
+        make_png(png)
+        before = int(page.evaluate("document.body.dataset.renderCount"))
+        page.set_input_files("#upload", png)
+        page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+        page.model, page.acts = native_acts(png)
+        yield page
 
 
 def shown(page):
@@ -131,17 +125,9 @@ def test_play_pause_keyboard_steps_and_the_highlighted_code_line(app):
 
 def test_reduced_motion_means_no_autoplay(browser, dist):
     import harness
-    site = harness.Site(dist, "/")
-    context = browser.new_context(reduced_motion="reduce")
-    page = harness.open_page(context)
-    try:
-        page.goto(site.url)
-        harness.wait_ready(page)
+    with harness.booted_page(browser, dist, reduced_motion="reduce") as page:
         open_view(page, "relu_1_1", 0)
         first = shown(page)[:3]
         page.wait_for_timeout(600)
         assert shown(page)[:3] == first
         assert page.get_attribute("#explain-body .player .play", "aria-pressed") == "false"
-    finally:
-        context.close()
-        site.stop()

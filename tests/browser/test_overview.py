@@ -49,18 +49,11 @@ def render_count(page):
 
 
 @pytest.fixture(scope="module")
-def app(browser, dist, tmp_path_factory):
+def app(browser, dist):
     """One booted page for the whole module (boots take seconds); its server runs at /."""
     import harness
-    site = harness.Site(dist, "/")
-    context = browser.new_context(viewport={"width": 1300, "height": 1000})
-    page = harness.open_page(context)
-    page.goto(site.url)
-    harness.wait_ready(page)
-    page.dist = dist
-    yield page
-    context.close()
-    site.stop()
+    with harness.booted_page(browser, dist) as page:
+        yield page
 
 
 def current_example(page):
