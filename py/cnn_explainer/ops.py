@@ -1,4 +1,6 @@
 """The operations of a small CNN in plain NumPy, on channels-last (height, width, channels) arrays."""
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -43,6 +45,10 @@ def relu(x):
 def max_pool2d(x, pool_hw=(2, 2), stride_hw=(2, 2), padding="valid"):
     """The largest value of each pool window, channel by channel."""
     x = pad(x, pool_hw, stride_hw, padding, value=-np.inf)  # padding never wins the max
+    (ph, pw), (h, w) = pool_hw, x.shape[:2]
+    if tuple(stride_hw) == (ph, pw):  # windows that tile the map: an element-wise max of ph*pw slices is faster
+        x = x[: h - h % ph, : w - w % pw]
+        return functools.reduce(np.maximum, [x[i::ph, j::pw] for i in range(ph) for j in range(pw)])
     return windows(x, pool_hw, stride_hw).max(axis=(2, 3))
 
 
