@@ -24,6 +24,15 @@ def view_for(app, layer, index):
     return None
 
 
+def warm_up():
+    """Import the view modules and read the code they show, so the first click opens as fast as later ones."""
+    from cnn_explainer import model, ops, steps
+    from . import conv_view, dense_view, pool_view, relu_view, softmax_view  # noqa: F401
+    for function in (steps.conv_cell, steps.conv_total, steps.relu_cell, steps.pool_cell, steps.dense_cell,
+                     steps.softmax_terms, ops.conv2d, model.Model.conv_intermediates):
+        steps.source(function)
+
+
 class Explainer:
     """Opens views (each made by a factory, so it can be rebuilt for a new image) and steps back through them."""
 

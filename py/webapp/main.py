@@ -17,7 +17,7 @@ from cnn_explainer import image, weights
 from cnn_explainer.layout import neighbour
 from cnn_explainer.markup import escape
 from webapp.dom import every, one, set_text
-from webapp.explain import Explainer
+from webapp.explain import Explainer, warm_up
 from webapp.overview import Overview
 
 DEFAULT_MODEL = "tinyvgg-tin10"
@@ -369,6 +369,7 @@ async def boot():
     set_text("#boot-status", "")
     document.body.dataset.bootMs = json.dumps(BOOT_TIMES)
     document.body.dataset.state = "ready"
+    asyncio.get_event_loop().call_later(0.3, guarded(lambda _=None: warm_up()))  # after the first paint
 
 
 try:
