@@ -369,7 +369,7 @@ async def boot():
     set_text("#boot-status", "")
     document.body.dataset.bootMs = json.dumps(BOOT_TIMES)
     document.body.dataset.state = "ready"
-    asyncio.get_event_loop().call_later(0.3, guarded(lambda _=None: warm_up()))  # after the first paint
+    asyncio.get_event_loop().call_later(0.3, warm_up)  # after the first paint
 
 
 try:
