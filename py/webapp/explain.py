@@ -1,4 +1,5 @@
 """The explanation area under the overview: a stack of views; Escape or a click on empty space steps back."""
+import importlib
 import time
 
 from cnn_explainer.markup import escape
@@ -6,22 +7,18 @@ from cnn_explainer.markup import escape
 from .dom import one
 
 
+VIEWS_BY_KIND = {"conv2d": "conv_view.ConvView", "relu": "relu_view.ReluView",
+                 "max_pool2d": "pool_view.PoolView", "output": "dense_view.DenseView"}
+
+
 def view_for(app, layer, index):
     """The view that explains a neuron of the overview (None for the input channels)."""
-    from .conv_view import ConvView
-    from .dense_view import DenseView
-    from .pool_view import PoolView
-    from .relu_view import ReluView
     kind = app.overview.kind_of.get(layer)
-    if kind == "conv2d":
-        return ConvView(app, layer, index)
-    if kind == "relu":
-        return ReluView(app, layer, index)
-    if kind == "max_pool2d":
-        return PoolView(app, layer, index)
-    if kind == "output":
-        return DenseView(app, index)
-    return None
+    if kind not in VIEWS_BY_KIND:
+        return None
+    module, name = VIEWS_BY_KIND[kind].split(".")
+    view_class = getattr(importlib.import_module(f".{module}", __package__), name)
+    return view_class(app, index) if kind == "output" else view_class(app, layer, index)
 
 
 def warm_up():
@@ -38,6 +35,7 @@ class Explainer:
 
     def __init__(self, app):
         self.app, self.factories, self.view, self.origin = app, [], None, None
+        self.pinned = None  # (layer, index) of the overview neuron being explained: it stays lit
 
     @property
     def is_open(self):
@@ -53,9 +51,10 @@ class Explainer:
 
     def open_neuron(self, layer, index, origin=None):
         """Open the explanation of an overview neuron; False when it has none."""
-        if view_for(self.app, layer, index) is None:
+        if self.app.overview.kind_of.get(layer) not in VIEWS_BY_KIND:
             return False
-        self.factories = []
+        self.factories, self.pinned = [], (layer, index)
+        self.app.overview.highlight(layer, index)
         self.open(lambda: view_for(self.app, layer, index), origin)
         return True
 
@@ -79,14 +78,22 @@ class Explainer:
         self.view.mount(one("#explain-body"))
         document_body().dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
 
+    def close_all(self):
+        """Close every view without moving the focus (e.g. when the model changes)."""
+        self.factories, self.pinned = [], None
+        self.show_top()
+
     def back(self):
         """Step back one view; from the first one, return to the overview and refocus the neuron."""
         if not self.factories:
             return
         self.factories.pop()
         self.show_top()
-        if not self.factories and self.origin is not None:
-            self.origin.focus()
+        if not self.factories:
+            self.pinned = None
+            self.app.overview.clear_highlight()
+            if self.origin is not None:
+                self.origin.focus()
 
     def refresh(self):
         """Rebuild the visible view, e.g. after the input image changed."""

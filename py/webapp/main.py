@@ -65,8 +65,7 @@ class App:
     def use_model(self, model):
         """Switch to a model: rebuild the overview for its layers."""
         self.model = model
-        self.explainer.factories = []
-        self.explainer.show_top()
+        self.explainer.close_all()
         self.overview = Overview(model)
         self.overview.mount()
         describe = model.meta.get("description", "")
@@ -275,7 +274,10 @@ def on_point(event):
 
 @guarded
 def on_leave(event):
-    """Pointer or focus left the network."""
+    """Pointer or focus left the network: back to the explained neuron's highlight, or none."""
+    if app.explainer.pinned:
+        set_text("#hover-info", app.overview.highlight(*app.explainer.pinned))
+        return
     app.overview.clear_highlight()
     set_text("#hover-info", "Hover over or focus a neuron to see where its input comes from.")
 

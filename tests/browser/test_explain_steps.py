@@ -123,6 +123,16 @@ def test_play_pause_keyboard_steps_and_the_highlighted_code_line(app):
     assert app.console_errors == []
 
 
+def test_the_explained_neuron_stays_lit_in_the_overview_until_escape(app):
+    open_view(app, "max_pool_1", 2)
+    app.mouse.move(5, 5)  # leave the network
+    assert app.get_attribute("#edges g.lit", "data-target") == "max_pool_1:2"
+    assert app.locator('.node.lit[data-layer="max_pool_1"][data-index="2"]').count() == 1
+    close_views(app)
+    app.mouse.move(5, 5)
+    assert app.locator("#edges g.lit").count() == 0
+
+
 def test_reduced_motion_means_no_autoplay(browser, dist):
     import harness
     with harness.booted_page(browser, dist, reduced_motion="reduce") as page:
