@@ -62,9 +62,8 @@ class ConvView:
         self.listeners.add(self.diagram, "pointerleave", lambda event: self.point_at(None))
         self.listeners.add(self.diagram, "focusout", lambda event: self.point_at(None))
         self.listeners.add(self.diagram, "click", self.on_click)
-        self.listeners.add(self.output_grid.canvas, "pointermove", self.on_output_point)
-        self.listeners.add(self.output_grid.canvas, "keydown", self.on_key)
         self.player = Player(body, self.output.shape, 1, self.show)
+        self.player.follow(self.output_grid)
         self.point_at(None)
         self.player.start()
         self.restore_focus()
@@ -187,19 +186,6 @@ class ConvView:
             app, layer, index, channel = self.app, self.layer, self.index, int(element.dataset.channel)
             ConvView.return_to = (layer, index, element.dataset.el, channel)
             app.explainer.open(lambda: ConvFormulaView(app, layer, index, channel))
-
-    def on_output_point(self, event):
-        """Pointing at an output cell shows that cell and pauses."""
-        self.player.pause()
-        cell = self.output_grid.cell_at(event)
-        if cell != self.player.position:
-            self.player.go(cell)
-
-    def on_key(self, event):
-        """Arrow keys move the chosen output cell; Space plays or pauses."""
-        if self.player.key(event):
-            event.preventDefault()
-            event.stopPropagation()
 
     def show(self, position, phase):
         """Show one output cell: the windows on every map and the written-out sum with its numbers."""

@@ -45,6 +45,23 @@ class Player:
         """Attach a listener to a control inside this view, remembered so destroy() can drop it."""
         self.listeners.add(self.root.querySelector(selector), event, handler)
 
+    def follow(self, grid):
+        """Let the output grid drive the player: pointing at a cell jumps there and pauses; keys step."""
+        self.listeners.add(grid.canvas, "pointermove", lambda event: self.point(grid.cell_at(event)))
+        self.listeners.add(grid.canvas, "keydown", self.on_key)
+
+    def point(self, cell):
+        """Pause and show a cell complete (unless it is already shown so)."""
+        self.pause()
+        if cell != self.position or self.phase != self.phases - 1:
+            self.go(cell)
+
+    def on_key(self, event):
+        """Arrow keys, Home and End step; Space plays or pauses."""
+        if self.key(event):
+            event.preventDefault()
+            event.stopPropagation()
+
     def render(self):
         """Show the current position and phase, say where we are, and record the Python time it took."""
         start = time.perf_counter()

@@ -1,7 +1,6 @@
 """The shared shape of the formula views: input grid → the formula at one position → output grid, animated."""
 from cnn_explainer import markup, steps
 
-from .dom import Listeners
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -19,7 +18,6 @@ class StepView:
     def __init__(self, app, input_map, output_map, input_limit, output_limit):
         self.app, self.input_map, self.output_map = app, input_map, output_map
         self.limits = (input_limit, output_limit)
-        self.listeners = Listeners()
 
     def formula_html(self, position, phase):
         """The formula for the output cell at position, written with the real numbers (subclasses)."""
@@ -43,24 +41,9 @@ class StepView:
         self.output_grid = Grid(body.querySelector(".grid.out"), self.output_map, self.limits[1])
         self.code_lines = [steps.line_of(self.code[0][0], start) for start in self.code[0][1]] if self.code else []
         self.player = Player(body, self.output_map.shape, self.phases, self.show)
-        canvas = self.output_grid.canvas
-        self.listeners.add(canvas, "pointermove", self.on_point)
-        self.listeners.add(canvas, "keydown", self.on_key)
+        self.player.follow(self.output_grid)
         self.player.start()
 
-
-    def on_point(self, event):
-        """Pointing at an output cell moves the window there and pauses."""
-        self.player.pause()
-        cell = self.output_grid.cell_at(event)
-        if cell != self.player.position or self.player.phase != self.phases - 1:
-            self.player.go(cell)
-
-    def on_key(self, event):
-        """Arrow keys step the window; Space plays or pauses."""
-        if self.player.key(event):
-            event.preventDefault()
-            event.stopPropagation()
 
     def show(self, position, phase):
         """Draw one animation frame: windows, revealed output, formula and highlighted code line."""
@@ -79,6 +62,5 @@ class StepView:
         data.row, data.col, data.phase = str(row), str(col), str(phase)
 
     def destroy(self):
-        """Stop the animation and drop every listener."""
+        """Stop the animation and drop its listeners."""
         self.player.destroy()
-        self.listeners.clear()
