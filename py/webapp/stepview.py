@@ -52,7 +52,9 @@ class StepView:
         self.output_grid.show_window(row, col, 1, 1)
         done = phase == self.phases - 1
         self.output_grid.reveal(row * self.output_map.shape[1] + col + (1 if done else 0))
-        self.body.querySelector(".formula").innerHTML = self.formula_html(position, phase)
+        formula = self.body.querySelector(".formula")
+        formula.innerHTML = self.formula_html(position, phase)
+        formula.classList.toggle("done", done)  # the forward pass's value is shown once the step has its result
         for line in self.body.querySelectorAll(".code-panel:first-child .line.current"):
             line.classList.remove("current")
         if self.code_lines:
