@@ -116,8 +116,8 @@ class App:
     def show_placeholder(self):
         """A smooth colour ramp as the input when the build has no example images."""
         h, w, c = self.model.input_shape
-        ramp = np.linspace(0, 1, w, dtype=np.float32)
-        array = np.stack([np.tile(ramp, (h, 1)), np.tile(ramp[:, None], (1, w)), np.full((h, w), 0.5, np.float32)], -1)[..., :c]
+        across, down = np.meshgrid(np.linspace(0, 1, w, dtype=np.float32), np.linspace(0, 1, h, dtype=np.float32))
+        array = np.stack([across, down, np.full((h, w), 0.5, np.float32)], -1)[..., :c]
         low, high = self.model.pixel_range
         self.show_image(array * (high - low) + low, "", "A colour ramp (no example images in this build)")
 

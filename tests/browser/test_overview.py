@@ -211,3 +211,16 @@ def test_dropping_an_image_on_the_drop_zone_runs_the_network_on_it(app, tmp_path
     wait_render(app, before)
     assert "dropped.png" in app.inner_text("#input-caption")
     np.testing.assert_allclose(shown_probabilities(app), cli_predict(str(path))["probabilities"], atol=1e-5)
+
+
+def test_a_build_without_example_images_still_boots_and_says_so(browser, tmp_path):
+    import harness
+    out = str(tmp_path / "site")
+    subprocess.run([sys.executable, os.path.join(REPO_ROOT, "tools", "build_site.py"), "--out", out, "--no-examples"],
+                   check=True, capture_output=True)
+    with harness.booted_page(browser, out) as page:
+        assert page.locator("#gallery .example").count() == 0
+        assert "No example images" in page.inner_text("#gallery-note")
+        assert "colour ramp" in page.inner_text("#input-caption")
+        assert page.get_attribute("#prediction", "data-label")
+        assert page.console_errors == []
