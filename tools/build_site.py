@@ -15,6 +15,7 @@ import tempfile
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
 
+import numpy as np  # noqa: E402
 import vendor  # noqa: E402
 from cnn_explainer import data, weights  # noqa: E402
 from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E402
@@ -56,7 +57,8 @@ def pyscript_config(out):
     files = {f"./{p}": "./" + p[len("py/"):] for p in list_files(out) if p.startswith("py/") and p.endswith(".py")}
     files.update({f"./{p}": f"./{p}" for p in list_files(out) if p.startswith("weights/")})
     # passthrough: Pyodide loads the packages from the lock itself, so micropip is neither shipped nor loaded.
-    return {"interpreter": "./vendor/pyodide/pyodide.mjs", "packages": list(vendor.PACKAGES),
+    # Only NumPy is installed before the first paint; the app loads Pillow (also in the lock) right after it.
+    return {"interpreter": "./vendor/pyodide/pyodide.mjs", "packages": [p for p in vendor.PACKAGES if p != "pillow"],
             "packages_cache": "passthrough", "files": files}
 
 
@@ -128,6 +130,9 @@ def write_examples(out, data_dir, weights_dir):
                     best = (probability, rel)
         if entries:
             models[model.name], defaults[model.name] = entries, best[1]
+            # The default example also as the model's input pixels, so the first paint needs no Pillow in the page.
+            square = prepare_for(model, os.path.join(out, best[1]))[1]
+            np.save(os.path.join(out, default_pixels_path(best[1])), np.asarray(square, dtype=np.uint8))
             sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
     note = (f"Held-out (val) images from {', '.join(sorted(sources))}, decoded and stored as PNG: per model and class, the first "
             f"{EXAMPLES_PER_CLASS} in sorted order that the model classifies correctly. ImageNet-derived images: "
@@ -135,6 +140,11 @@ def write_examples(out, data_dir, weights_dir):
             f"No example images in this build: no data set in {data_dir} matches a shipped model. Upload your own image.")
     write_json(manifest_path, {"models": models, "default": defaults, "note": note})
     return models
+
+
+def default_pixels_path(example):
+    """Where the pre-decoded pixels of a default example go: beside it, as .npy."""
+    return os.path.splitext(example)[0] + ".npy"
 
 
 def integrity(path):

@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .model import scale_pixels
+
 ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 MAX_PIXELS = 50_000_000  # a bigger image is refused before decoding (a decompression bomb, or just too big)
 MAX_BYTES = 40 * 1024 * 1024
@@ -77,9 +79,7 @@ def to_array(image, pixel_range=(0.0, 1.0), channels=3):
     """An RGB Pillow image as a float32 (H, W, channels) array scaled into pixel_range."""
     if channels == 1:
         image = image.convert("L")
-    pixels = np.asarray(image, dtype=np.float32).reshape(image.size[1], image.size[0], channels)
-    low, high = pixel_range
-    return (pixels / 255.0 * (high - low) + low).astype(np.float32)
+    return scale_pixels(np.asarray(image, dtype=np.uint8).reshape(image.size[1], image.size[0], channels), pixel_range)
 
 
 def prepare(source, input_shape=(64, 64, 3), pixel_range=(0.0, 1.0)):

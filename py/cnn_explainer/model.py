@@ -6,6 +6,12 @@ from . import ops
 LAYER_TYPES = ("conv2d", "relu", "max_pool2d", "flatten", "dense", "softmax")
 
 
+def scale_pixels(pixels, pixel_range=(0.0, 1.0)):
+    """8-bit pixels (H, W, C) as float32, scaled from 0..255 into the model's pixel_range."""
+    low, high = pixel_range
+    return (np.asarray(pixels, dtype=np.float32) / 255.0 * (high - low) + low).astype(np.float32)
+
+
 class Layer:
     """One named layer: its type, its hyper-parameters and (for conv2d and dense) its kernel and bias."""
 

@@ -5,6 +5,7 @@ SCRIPT_START = js.performance.now()  # noqa: E402 (first, so the import time of 
 
 import asyncio
 import inspect
+import io
 import json
 import os
 import time
@@ -13,9 +14,10 @@ import numpy as np
 from pyodide.http import pyfetch
 from pyscript import document, when
 
-from cnn_explainer import image, weights
+from cnn_explainer import weights
 from cnn_explainer.layout import neighbour
 from cnn_explainer.markup import escape
+from cnn_explainer.model import scale_pixels
 from webapp.dom import every, one, set_text
 from webapp.explain import Explainer, warm_up
 from webapp.overview import Overview
@@ -52,6 +54,26 @@ def guarded(handler):
                 report(handler, error)
     run.__name__ = handler.__name__
     return run
+
+
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # image.MAX_BYTES, known before Pillow is loaded
+_image_module = None
+
+
+async def image_module():
+    """cnn_explainer.image, once Pillow is installed (it is not needed for the first paint, so it loads after it)."""
+    global _image_module
+    if _image_module is None:
+        _image_module = asyncio.ensure_future(install_pillow())
+    return await _image_module
+
+
+async def install_pillow():
+    """Install the vendored Pillow wheel (listed in our trimmed lock) and import our image module."""
+    import pyodide_js
+    await pyodide_js.loadPackage("pillow")
+    from cnn_explainer import image
+    return image
 
 
 class App:
@@ -102,12 +124,15 @@ class App:
         note = "" if items else (self.examples.get("note") or "No example images for this model: upload your own.")
         set_text("#gallery-note", note)
 
-    async def show_example(self, path):
-        """Fetch an example image from our own origin and show it."""
-        response = await pyfetch(f"./{path}")
+    async def show_example(self, path, pixels_path=None):
+        """Fetch an example image (or its pre-decoded pixels) from our own origin and show it."""
+        response = await pyfetch(f"./{pixels_path or path}")
         if not response.ok:
-            raise OSError(f"could not load {path} (HTTP {response.status})")
-        array, _ = image.prepare_for(self.model, await response.bytes())
+            raise OSError(f"could not load {pixels_path or path} (HTTP {response.status})")
+        if pixels_path:
+            array = scale_pixels(np.load(io.BytesIO(await response.bytes())), self.model.pixel_range)
+        else:
+            array, _ = (await image_module()).prepare_for(self.model, await response.bytes())
         label = next((i["label"] for i in self.examples["models"][self.model.name] if i["file"] == path), "")
         self.show_image(array, f"./{path}", f"Example: {label}")
         for button in every("#gallery .example"):
@@ -124,9 +149,11 @@ class App:
     async def show_default(self):
         """Show the model's default example, or the placeholder."""
         items = self.examples.get("models", {}).get(self.model.name, [])
-        default = self.examples.get("default", {}).get(self.model.name) or (items[0]["file"] if items else None)
-        if default:
-            await self.show_example(default)
+        chosen = self.examples.get("default", {}).get(self.model.name)
+        if chosen:  # the build stores the default's pixels beside it, so the first paint needs no Pillow
+            await self.show_example(chosen, os.path.splitext(chosen)[0] + ".npy")
+        elif items:
+            await self.show_example(items[0]["file"])
         else:
             self.show_placeholder()
 
@@ -144,18 +171,19 @@ async def on_example(event):
         await app.show_example(button.dataset.example)
 
 
-async def read_file(file):
+async def read_file(file, error=ValueError):
     """The bytes of a File from an <input type=file> or a drop, refusing huge files before reading them."""
-    if file.size > image.MAX_BYTES:
-        raise image.ImageError(f"the file is {file.size / 2**20:.0f} MB; the limit is {image.MAX_BYTES // 2**20} MB")
+    if file.size > MAX_UPLOAD_BYTES:
+        raise error(f"the file is {file.size / 2**20:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
     return (await file.arrayBuffer()).to_bytes()
 
 
 async def show_upload(file):
     """Prepare an uploaded or dropped image; on bad input say why and keep the current view."""
     name = file.name or "your image"
+    image = await image_module()
     try:
-        array, square = image.prepare_for(app.model, await read_file(file))
+        array, square = image.prepare_for(app.model, await read_file(file, image.ImageError))
     except image.ImageError as error:
         show_message(f"Could not use “{name}”: {error}. The previous image is still shown.")
         return
@@ -238,7 +266,8 @@ async def on_model_upload(event):
         show_message("Choose both files of a model together: its .json and its .npz.")
         return
     try:
-        model = weights.load_model_bytes(await read_file(json_file), await read_file(npz_file), json_file.name)
+        model = weights.load_model_bytes(await read_file(json_file, weights.WeightsError),
+                                         await read_file(npz_file, weights.WeightsError), json_file.name)
     except weights.WeightsError as error:
         show_message(f"Could not load that model: {error}. The current model is still in use.")
         return
@@ -371,6 +400,7 @@ async def boot():
     set_text("#boot-status", "")
     document.body.dataset.bootMs = json.dumps(BOOT_TIMES)
     document.body.dataset.state = "ready"
+    asyncio.ensure_future(image_module())  # Pillow, for other examples and uploads
     asyncio.get_event_loop().call_later(0.3, warm_up)  # after the first paint
 
 
