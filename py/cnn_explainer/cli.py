@@ -14,9 +14,7 @@ import numpy as np  # noqa: E402
 from . import data, image, weights  # noqa: E402
 from .data import DataError
 from .image import ImageError
-from .weights import WeightsError
-
-DEFAULT_MODEL = "tinyvgg-tin10"
+from .weights import DEFAULT_MODEL, WeightsError
 
 
 def load_input(model, path):

@@ -8,6 +8,7 @@ import numpy as np
 from .model import LAYER_TYPES, Layer, Model
 
 FORMAT = "cnn-explainer-weights/1"
+DEFAULT_MODEL = "tinyvgg-tin10"  # the model the app and the command line use unless told otherwise
 HYPER_PARAMETERS = ("filters", "kernel_size", "strides", "padding", "pool_size", "units")
 
 

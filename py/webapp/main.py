@@ -22,7 +22,6 @@ from webapp.dom import every, one, set_text
 from webapp.explain import Explainer, warm_up
 from webapp.overview import Overview
 
-DEFAULT_MODEL = "tinyvgg-tin10"
 
 
 def show_message(text, kind="error"):
@@ -385,7 +384,7 @@ async def boot():
     mark("models")
     select = one("#model-select")
     select.innerHTML = "".join(f'<option value="{escape(n)}">{escape(n)}</option>' for n in app.models)
-    select.value = DEFAULT_MODEL if DEFAULT_MODEL in app.models else next(iter(app.models))
+    select.value = weights.DEFAULT_MODEL if weights.DEFAULT_MODEL in app.models else next(iter(app.models))
     try:
         response = await pyfetch("./examples/examples.json")
         app.examples = json.loads(await response.string()) if response.ok else {}
