@@ -1,6 +1,7 @@
-// Boot glue, loaded by index.html before PyScript. It shows boot progress in #boot-status, turns a boot
-// failure into a readable message (body data-state="error"), and registers the offline service worker
-// once the app is ready. Python takes over #boot-status when the app's own code starts.
+// Boot glue, loaded by index.html before PyScript. The page already shows the network (drawn by the build); this
+// shows boot progress in one quiet line (#boot-status), remembers a neuron clicked before Python is up (Python opens
+// it once ready), turns a boot failure into a readable message (body data-state="error"), and registers the offline
+// service worker once the app is ready.
 (() => {
   "use strict";
   const STALL_MS = 60000; // no progress at all for this long: give up with a message
@@ -40,7 +41,8 @@
       text = `Loading ${all.map((d) => d.label).join(" and ")} ${mb(loaded)}${total} MB`;
     }
     const box = document.getElementById("boot-status");
-    if (box && !pythonOwnsStatus && booting()) box.textContent = text + "…";
+    const then = document.body?.dataset.pending ? "it opens the neuron you clicked when ready" : "becomes interactive in a moment";
+    if (box && !pythonOwnsStatus && booting()) box.textContent = `${text}… (${then})`;
     if (log.at(-1)?.[1] !== text) log.push([Math.round(performance.now() - started), text]);
     clearTimeout(timer);
     timer = setTimeout(() => fail("The app stopped loading (nothing happened for a minute). Reload the page to try again."), STALL_MS);
@@ -126,6 +128,14 @@
   }, true);
   addEventListener("unhandledrejection", (event) => {
     fail(`The app failed to start: ${event.reason?.message || event.reason}`);
+  });
+
+  // A click on a neuron before Python is up: remember it (the app opens it when ready) and say so.
+  document.addEventListener("click", (event) => {
+    const node = booting() && event.target.closest?.(".node");
+    if (!node) return;
+    document.body.dataset.pending = JSON.stringify([node.dataset.layer, Number(node.dataset.index)]);
+    render();
   });
 
   function watchBody() {

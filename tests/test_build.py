@@ -135,7 +135,7 @@ def test_the_cache_version_changes_with_any_file(tmp_path):
 
 def test_the_gallery_degrades_without_data(tmp_path):
     out = str(tmp_path)
-    assert build_site.write_examples(out, None, os.path.join(REPO_ROOT, "weights")) == {}
+    assert build_site.write_examples(out, None, os.path.join(REPO_ROOT, "weights"))["models"] == {}
     with open(os.path.join(out, "examples", "examples.json")) as f:
         manifest = json.load(f)
     assert manifest["models"] == {} and manifest["note"].startswith("No example images in this build")
@@ -143,7 +143,7 @@ def test_the_gallery_degrades_without_data(tmp_path):
 
 def test_the_gallery_degrades_with_an_unrelated_data_folder(tmp_path):
     (tmp_path / "data").mkdir()
-    assert build_site.write_examples(str(tmp_path / "out"), str(tmp_path / "data"), os.path.join(REPO_ROOT, "weights")) == {}
+    assert build_site.write_examples(str(tmp_path / "out"), str(tmp_path / "data"), os.path.join(REPO_ROOT, "weights"))["models"] == {}
 
 
 def test_the_gallery_holds_correctly_classified_held_out_images(built):

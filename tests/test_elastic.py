@@ -22,9 +22,10 @@ def overlap(a, b):
     return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
 
 
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
 @pytest.mark.parametrize("channels", CHANNEL_COUNTS)
-def test_every_channel_has_its_row_and_one_sum_bias_and_output(channels):
-    boxes, links, height = elastic.elastic(channels)
+def test_every_channel_has_its_row_and_one_sum_bias_and_output(channels, narrow):
+    boxes, links, height = elastic.elastic(channels, narrow)
     kinds = [(b.kind, b.index) for b in boxes]
     assert len(kinds) == len(set(kinds)) == 3 * channels + 3
     for kind in ("input", "kernel", "intermediate"):
@@ -36,23 +37,31 @@ def test_every_channel_has_its_row_and_one_sum_bias_and_output(channels):
         assert row[0].x + row[0].w < row[1].x and row[1].x + row[1].w < row[2].x
         assert len({round(b.y + b.h / 2, 6) for b in row}) == 1
     assert by_key[("intermediate", 0)].x + by_key[("intermediate", 0)].w < by_key[("sum", 0)].x
-    assert by_key[("sum", 0)].x + by_key[("sum", 0)].w < by_key[("output", 0)].x
+    rows_bottom = max(b.y + b.h for b in boxes if b.kind in ("input", "kernel", "intermediate"))
+    if narrow:  # the output map goes under every row, the bias above the sum
+        assert by_key[("output", 0)].y > rows_bottom and by_key[("bias", 0)].y < by_key[("sum", 0)].y
+    else:  # everything left to right, the bias under the sum
+        assert by_key[("sum", 0)].x + by_key[("sum", 0)].w < by_key[("output", 0)].x
+        assert by_key[("bias", 0)].y > by_key[("sum", 0)].y
 
 
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
 @pytest.mark.parametrize("channels", CHANNEL_COUNTS)
-def test_boxes_fit_below_the_headings_and_never_overlap(channels):
-    boxes, links, height = elastic.elastic(channels)
+def test_boxes_fit_below_the_headings_and_never_overlap(channels, narrow):
+    boxes, links, height = elastic.elastic(channels, narrow)
+    width = elastic.geometry(narrow).width
     for b in boxes:
-        assert 0 <= b.x and b.x + b.w <= elastic.WIDTH and elastic.TOP - 1e-9 <= b.y and b.y + b.h <= height - elastic.BOTTOM + 1e-9
+        assert 0 <= b.x and b.x + b.w <= width and elastic.TOP - 1e-9 <= b.y and b.y + b.h <= height - elastic.BOTTOM + 1e-9
         assert b.w > 0 and b.h > 0
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not overlap(a, b), (a, b)
 
 
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
 @pytest.mark.parametrize("channels", CHANNEL_COUNTS)
-def test_edges_connect_the_right_boxes(channels):
-    boxes, links, height = elastic.elastic(channels)
+def test_edges_connect_the_right_boxes(channels, narrow):
+    boxes, links, height = elastic.elastic(channels, narrow)
     by_key = {(b.kind, b.index): b for b in boxes}
     expected = {(("input", c), ("kernel", c)) for c in range(channels)}
     expected |= {(("kernel", c), ("intermediate", c)) for c in range(channels)}
@@ -62,23 +71,32 @@ def test_edges_connect_the_right_boxes(channels):
     for source, target, path in links:
         (x0, y0), (x1, y1) = endpoints(path)
         a, b = by_key[source], by_key[target]
-        if source[0] == "bias":  # from the bias's top straight up into the bottom of the sum node
+        if source[0] == "bias" and narrow:  # from the bias's bottom straight down into the top of the sum node
+            assert x0 == x1 == pytest.approx(a.x + a.w / 2, abs=0.06) and y0 == pytest.approx(a.y + a.h, abs=0.06)
+            assert y1 == pytest.approx(b.y, abs=0.06) and y1 > y0
+        elif source[0] == "bias":  # from the bias's top straight up into the bottom of the sum node
             assert x0 == x1 == pytest.approx(a.x + a.w / 2, abs=0.06) and y0 == pytest.approx(a.y, abs=0.06)
             assert y1 == pytest.approx(b.y + b.h, abs=0.06) and y1 < y0
+        elif target[0] == "output" and narrow:  # from the sum's bottom down to the top of the output map
+            assert (x0, y0) == pytest.approx((a.x + a.w / 2, a.y + a.h), abs=0.06)
+            assert (x1, y1) == pytest.approx((b.x + b.w / 2, b.y), abs=0.06)
         else:  # from the middle of the source's right side to the middle of the target's left side
             assert (x0, y0) == pytest.approx((a.x + a.w, a.y + a.h / 2), abs=0.06)
             assert (x1, y1) == pytest.approx((b.x, b.y + b.h / 2), abs=0.06)
 
 
-def test_headings_fit_side_by_side_above_their_columns():
-    heads = elastic.headings()
-    assert [kind for kind, _, _ in heads] == ["input", "kernel", "intermediate", "sum", "output"]
-    assert heads[0][1] >= 0 and heads[-1][1] + heads[-1][2] <= elastic.WIDTH
-    assert all(a[1] + a[2] <= b[1] for a, b in zip(heads, heads[1:]))
-    boxes, _, _ = elastic.elastic(3)
-    for kind, left, width in heads:
-        centres = [b.x + b.w / 2 for b in boxes if b.kind == kind]
-        assert centres == pytest.approx([left + width / 2] * len(centres))
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
+def test_headings_fit_side_by_side_above_their_columns(narrow):
+    boxes, _, height = elastic.elastic(10, narrow)
+    heads = elastic.headings(narrow, boxes)
+    assert [kind for kind, *_ in heads] == ["input", "kernel", "intermediate", "sum", "output"]
+    top_row = [h for h in heads if h[2] == 0]
+    assert top_row[0][1] >= 0 and max(x + w for _, x, _, w in heads) <= elastic.geometry(narrow).width
+    assert all(a[1] + a[3] <= b[1] for a, b in zip(top_row, top_row[1:]))
+    for kind, left, top, width in heads:
+        below = [b for b in boxes if b.kind == kind]
+        assert [b.x + b.w / 2 for b in below] == pytest.approx([left + width / 2] * len(below))
+        assert all(top + elastic.TOP - 6 <= b.y + 1e-9 for b in below)  # a heading sits above its boxes
 
 
 def test_tooltips_leave_their_own_row_and_the_output_in_sight():
@@ -92,6 +110,10 @@ def test_tooltips_leave_their_own_row_and_the_output_in_sight():
     bias, output = by_key[("bias", 0)], by_key[("output", 0)]
     left, top, _, _ = elastic.tip_position(bias, height)
     assert float(left[:-1]) * elastic.WIDTH / 100 > bias.x + bias.w and float(top[:-1]) * height / 100 > output.y + output.h
+    boxes, _, height = elastic.elastic(10, narrow=True)  # narrow: the bias sits at the right edge, its tip goes left
+    bias = next(b for b in boxes if b.kind == "bias")
+    left, _, _, transform = elastic.tip_position(bias, height, narrow=True)
+    assert float(left[:-1]) * elastic.NARROW.width / 100 < bias.x and transform == "translateX(-100%)"
 
 
 def test_maps_shrink_with_more_channels_within_bounds():
@@ -118,7 +140,9 @@ def test_markup_names_every_element_and_keeps_the_exact_numbers():
         assert html.count(f'data-channel="{c}" d=') == 3
     sentence = elastic.sum_html((2, 4), np.array([0.5, -0.25, 1.0]), 0.125, 1.375, 1.3750001, "conv_x", 7)
     assert 'class="result" data-value="1.375"' in sentence and 'data-value="1.3750001"' in sentence
-    assert "output[2, 4]" in sentence and "(−0.250)" in sentence and "conv_x[2, 4, 7]" in sentence
+    # people count from 1 (row 3, column 5); the code's own index counts from 0 and is marked as code
+    assert "row 3, column 5" in sentence and "(−0.250)" in sentence
+    assert '<code class="index">acts[&#x27;conv_x&#x27;][2, 4, 7]</code>' in sentence
 
 
 def random_model(layers=None, classes=("a", "b"), input_shape=(64, 64, 3), seed=0):

@@ -2,6 +2,7 @@
 import re
 
 import numpy as np
+import pytest
 
 from cnn_explainer import layout
 from cnn_explainer.model import Model
@@ -28,6 +29,9 @@ def test_neurons_fit_inside_and_never_overlap():
     assert len(nodes) == 3 + 10 * 10 + 10
     for n in nodes:
         assert 0 <= n.x and n.x + n.size <= layout.WIDTH and layout.TOP <= n.y and n.y + n.size <= layout.HEIGHT
+    for col in columns:  # labels stay inside the overview (anything outside would widen the page)
+        label = layout.wide_label(col, size)
+        assert 0 <= label.x and label.x + label.w <= layout.WIDTH and label.y + label.h <= layout.TOP
     for col in columns:
         ys = sorted(n.y for n in nodes if n.layer == col.name)
         column_nodes = [n for n in nodes if n.layer == col.name]
@@ -66,3 +70,53 @@ def test_arrow_keys_move_between_neighbours_and_stop_at_the_edges():
     assert layout.neighbour(columns, "output", 5, "ArrowRight") is None
     assert layout.neighbour(columns, "input", 0, "ArrowLeft") is None
     assert layout.neighbour(columns, "input", 0, "Enter") is None
+    assert layout.neighbour(columns, "conv_1_2", 3, "ArrowRight", last=3) is None  # nothing past an explained column
+    assert layout.neighbour(columns, "conv_1_2", 3, "ArrowLeft", last=3) == ("relu_1_1", 3)
+
+
+def overlap(a, b):
+    """True when two boxes share some area."""
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def test_tall_bands_run_top_to_bottom_inside_a_phone_width_with_44_px_targets():
+    columns = layout.columns_of(tiny_vgg())
+    boxes, labels, height = layout.tall(columns)
+    assert len(boxes) == 113 and list(labels) == CNN_EXPLAINER_COLUMNS
+    tops = [labels[c.name].y for c in columns]
+    assert tops == sorted(tops) and len(set(tops)) == 12
+    everything = list(boxes.values()) + list(labels.values())
+    for box in everything:
+        assert 0 <= box.x and box.x + box.w <= layout.TALL_WIDTH + 1e-9 and 0 <= box.y and box.y + box.h <= height + 1e-9
+    for i, a in enumerate(everything):
+        for b in everything[i + 1:]:
+            assert not overlap(a, b), (a, b)
+    phone = 370  # px: the overview's width at 390 px minus the page's margins
+    assert min(min(b.w, b.h) for b in boxes.values()) * phone / layout.TALL_WIDTH >= 44
+    for col in columns:  # a band holds its neurons in reading order, five to a row
+        band = [boxes[(col.name, i)] for i in range(col.shape[-1])]
+        label = labels[col.name]
+        assert all(label.y - 1e-9 <= b.y and b.y + b.h <= label.y + label.h + 1e-9 for b in band)
+        assert [(round(b.y), round(b.x)) for b in band] == sorted((round(b.y), round(b.x)) for b in band)
+
+
+def test_the_tall_cut_ends_just_below_a_band():
+    columns = layout.columns_of(tiny_vgg())
+    _, labels, height = layout.tall(columns)
+    cuts = [layout.tall_cut(columns, i) for i in range(12)]
+    assert cuts == sorted(cuts) and cuts[-1] == pytest.approx(height)
+    for i, col in enumerate(columns[:-1]):
+        assert labels[col.name].y + labels[col.name].h <= cuts[i] <= labels[columns[i + 1].name].y + 1e-9
+
+
+def test_the_rail_keeps_the_explained_column_and_its_source_in_view_left_of_the_panel():
+    columns, nodes, edges, size = layout.overview(tiny_vgg())
+    for position in range(12):
+        rail = layout.rail(columns, size, position)
+        assert layout.RAIL_SMALLEST <= rail.scale <= 1 and rail.shift <= 0
+        assert rail.panel_left <= layout.RAIL_SHARE * layout.WIDTH + 1e-9
+        for col in columns[max(position - 1, 0):position + 1]:
+            assert col.x * rail.scale + rail.shift >= 0, (position, col.name)  # its left edge is on screen
+            right = col.x + size / 2 if col.kind == "output" else layout.wide_label(col, size).x + layout.wide_label(col, size).w
+            assert right * rail.scale + rail.shift <= rail.panel_left  # neurons and label clear of the panel
+    assert layout.rail(columns, size, 1).scale == 1 and layout.rail(columns, size, 1).panel_left < 200  # room to spare

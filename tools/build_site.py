@@ -16,12 +16,14 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
 
 import numpy as np  # noqa: E402
+import prerender  # noqa: E402
 import vendor  # noqa: E402
 from cnn_explainer import data, weights  # noqa: E402
 from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E402
 
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
 EXAMPLES_PER_CLASS = 3
+TEACHING = (0.6, 0.95)  # the default example's top probability: confident, yet with runners-up worth a look
 SKIP = re.compile(r"(__pycache__|\.egg-info|\.pyc$)")
 
 
@@ -97,6 +99,15 @@ def choose_examples(model, root, per_class=EXAMPLES_PER_CLASS):
     return chosen
 
 
+def teaching_default(candidates):
+    """The default example among (top probability, file) of correctly classified ones: inside TEACHING (nearest
+    the middle of it), so the softmax has something to show; the nearest to that range when none is inside."""
+    low, high = TEACHING
+    middle = (low + high) / 2
+    inside = [c for c in candidates if low <= c[0] <= high]
+    return min(inside or candidates, key=lambda c: (abs(c[0] - middle), c[1]))
+
+
 def shipped_models(weights_dir):
     """The weights/*.json file names (none when the folder is missing)."""
     return sorted(f for f in os.listdir(weights_dir) if f.endswith(".json")) if os.path.isdir(weights_dir) else []
@@ -106,9 +117,10 @@ def write_examples(out, data_dir, weights_dir):
     """Copy a few correctly classified held-out images per model into out/examples and write examples.json."""
     manifest_path = os.path.join(out, "examples", "examples.json")
     if data_dir is None:
-        write_json(manifest_path, {"models": {}, "note": "No example images in this build: no data folder was given "
-                                   "(build with --data DIR, or put the data in ../shared/data). Upload your own image."})
-        return {}
+        manifest = {"models": {}, "note": "No example images in this build: no data folder was given "
+                    "(build with --data DIR, or put the data in ../shared/data). Use your own image."}
+        write_json(manifest_path, manifest)
+        return manifest
     roots = data.unpack(data_dir)
     models, defaults, sources = {}, {}, set()
     for spec_path in shipped_models(weights_dir):
@@ -117,7 +129,7 @@ def write_examples(out, data_dir, weights_dir):
         if root is None:
             print(f"build: no data set for {model.name} in {data_dir}; it gets no examples")
             continue
-        entries, best = [], None
+        entries, candidates = [], []
         for index, picks in sorted(choose_examples(model, root).items()):
             for number, (path, probability) in enumerate(picks, 1):
                 rel = f"examples/{model.name}/{slug(model.classes[index])}-{number}.png"
@@ -126,20 +138,38 @@ def write_examples(out, data_dir, weights_dir):
                 # one change chroma by up to ~20 levels), a PNG gives the page and the CLI the very same pixels.
                 open_image(path).save(os.path.join(out, rel), "PNG", optimize=True)
                 entries.append({"file": rel, "label": model.classes[index], "class_index": index})
-                if best is None or probability > best[0]:
-                    best = (probability, rel)
+                candidates.append((probability, rel))
         if entries:
-            models[model.name], defaults[model.name] = entries, best[1]
+            default = teaching_default(candidates)[1]
+            models[model.name], defaults[model.name] = entries, default
             # The default example also as the model's input pixels, so the first paint needs no Pillow in the page.
-            square = prepare_for(model, os.path.join(out, best[1]))[1]
-            np.save(os.path.join(out, default_pixels_path(best[1])), np.asarray(square, dtype=np.uint8))
+            square = prepare_for(model, os.path.join(out, default))[1]
+            np.save(os.path.join(out, default_pixels_path(default)), np.asarray(square, dtype=np.uint8))
             sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
     note = (f"Held-out (val) images from {', '.join(sorted(sources))}, decoded and stored as PNG: per model and class, the first "
             f"{EXAMPLES_PER_CLASS} in sorted order that the model classifies correctly. ImageNet-derived images: "
             "non-commercial research and education use only." if models else
             f"No example images in this build: no data set in {data_dir} matches a shipped model. Upload your own image.")
-    write_json(manifest_path, {"models": models, "default": defaults, "note": note})
-    return models
+    manifest = {"models": models, "default": defaults, "note": note}
+    write_json(manifest_path, manifest)
+    return manifest
+
+
+def write_first_paint(out, template_path, weights_dir, manifest):
+    """Write out/index.html: the page template with the default model's overview drawn in (see tools/prerender.py)."""
+    with open(template_path) as f:
+        template = f.read()
+    models = {}
+    for spec_path in shipped_models(weights_dir):
+        model = weights.load_model(os.path.join(weights_dir, spec_path))
+        models[model.name] = model
+    if not models:  # nothing to draw: the page says so once Python is up
+        page = prerender.fill(template, {name: "" for name in prerender.MARKER.findall(template)})
+    else:
+        default = models.get(weights.DEFAULT_MODEL) or next(iter(models.values()))
+        page = prerender.first_paint(template, out, models, default, manifest)
+    with open(os.path.join(out, "index.html"), "w") as f:
+        f.write(page)
 
 
 def default_pixels_path(example):
@@ -203,7 +233,6 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     os.makedirs(os.path.dirname(out), exist_ok=True)
     staging = tempfile.mkdtemp(prefix=os.path.basename(out) + ".building-", dir=os.path.dirname(out))
     os.chmod(staging, 0o755)
-    shutil.copy2(os.path.join(source, "index.html"), staging)
     copy_tree(os.path.join(source, "static"), os.path.join(staging, "static"), re.compile(r"\.template\.js$"))
     copy_tree(os.path.join(source, "py"), os.path.join(staging, "py"))
     copy_tree(os.path.join(source, "weights"), os.path.join(staging, "weights"), re.compile(r"^(?!.*\.(json|npz)$)"))
@@ -211,7 +240,8 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
         copy_tree(dirs[name], os.path.join(staging, "vendor", name))
     open(os.path.join(staging, ".nojekyll"), "w").close()
     write_json(os.path.join(staging, "pyscript.json"), pyscript_config(staging))
-    write_examples(staging, data_dir if examples else None, os.path.join(source, "weights"))
+    manifest = write_examples(staging, data_dir if examples else None, os.path.join(source, "weights"))
+    write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(source, "weights"), manifest)
     version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))
     if os.path.exists(out):
         shutil.rmtree(out)

@@ -79,3 +79,27 @@ def input_rgba(image, pixel_range=(0.0, 1.0)):
     """RGBA maps (C, H, W, 4) of the input channels, each in its own hue."""
     hues = CHANNEL_HUES if image.shape[-1] == 3 else [GREY_HUE]
     return np.ascontiguousarray(np.stack([channel_rgba(image[..., c], hue, *pixel_range) for c, hue in enumerate(hues)]))
+
+
+def limit_of(*arrays):
+    """One symmetric colour limit for several arrays: their largest finite |value| (1 when that is 0 or there is none)."""
+    top = 0.0
+    for values in arrays:
+        values = np.abs(np.asarray(values, dtype=np.float64))
+        values = values[np.isfinite(values)]
+        if values.size:
+            top = max(top, float(values.max()))
+    return top or 1.0
+
+
+def ink(red, green, blue):
+    """A text colour readable on a background of this colour: white on dark, near-black on light."""
+    return "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"
+
+
+def overview_rgba(model, acts, hidden, level):
+    """{layer: RGBA maps (C, H, W, 4)} of the input and every hidden layer, as the overview paints them."""
+    painted = {"input": input_rgba(acts["input"], model.pixel_range)}
+    unit_limits = limits(acts, hidden, level)
+    painted.update({name: layer_rgba(acts[name], unit_limits[name]) for name in hidden})
+    return painted

@@ -1,14 +1,33 @@
-"""Geometry of the overview: columns, neuron boxes and edges in one logical coordinate space."""
+"""Geometry of the overview: columns, neuron boxes and edges, wide (columns left to right) and tall (bands for phones).
+
+Every position is in logical units: the wide overview is WIDTH × HEIGHT, the tall one TALL_WIDTH × its height.
+The page turns them into fractions of the overview's width, so one markup serves both orientations.
+"""
+import math
 from collections import namedtuple
 
 Column = namedtuple("Column", "name kind shape x")  # kind: input | conv2d | relu | max_pool2d | output
 Node = namedtuple("Node", "layer index x y size")
 Edge = namedtuple("Edge", "source target path")  # source/target: (layer, index)
+Box = namedtuple("Box", "x y w h")
+Rail = namedtuple("Rail", "scale shift panel_left")  # scale and x shift of the overview, where the panel starts
 
-WIDTH, HEIGHT = 1200, 560
-TOP, BOTTOM, LEFT = 56, 16, 8
+WIDTH, HEIGHT = 1200, 520
+TOP, BOTTOM, LEFT = 44, 8, 8
 OUTPUT_LABEL_WIDTH = 190  # room on the right for class names and probability bars
 GAP_RATIO = 0.22  # vertical gap between neurons, as a fraction of the neuron size
+LABEL_HEIGHT = 38  # the column labels sit in the band above the neurons
+
+TALL_WIDTH = 360  # the tall overview: one band per column, its label on the left, five neurons to a row
+TALL_LABEL = 84
+TALL_PER_ROW = 5
+TALL_GAP = 8
+TALL_BAND_GAP = 16
+TALL_OUTPUT_ROW = 44  # a class row: a full 44 px touch target
+
+RAIL_SHARE = 0.4  # an open explanation leaves the overview at most this share of the width …
+RAIL_SMALLEST = 0.7  # … shrinking it no further than this; earlier columns then slide off to the left
+RAIL_PAD = 12
 
 
 def columns_of(model):
@@ -70,15 +89,72 @@ def edges_of(columns, nodes):
 
 
 def overview(model):
-    """(columns, nodes, edges, node size) of the model's overview in the WIDTH × HEIGHT space."""
+    """(columns, nodes, edges, node size) of the model's wide overview in the WIDTH × HEIGHT space."""
     columns = columns_of(model)
     size = node_size(columns)
     nodes = nodes_of(columns, size)
     return columns, nodes, edges_of(columns, nodes), size
 
 
-def neighbour(columns, layer, index, key):
-    """The (layer, index) an arrow key moves to from a neuron, or None past the overview's edge."""
+def wide_box(column, node):
+    """The clickable box of a neuron in the wide overview (a class row is wider than its square)."""
+    if column.kind == "output":
+        return Box(node.x, node.y - node.size / 2, OUTPUT_LABEL_WIDTH, node.size * 2)
+    return Box(node.x, node.y, node.size, node.size)
+
+
+def wide_label(column, size):
+    """The box of a column's label, centred over the column in the band above the neurons (and inside the overview)."""
+    width = (OUTPUT_LABEL_WIDTH if column.kind == "output" else size) + 48
+    left = min(max(column.x + (width - 48) / 2 - width / 2, 0), WIDTH - width)
+    return Box(left, 2, width, LABEL_HEIGHT)
+
+
+def tall(columns):
+    """The tall overview: ({(layer, index): Box}, {layer: label Box}, height), bands top to bottom."""
+    boxes, labels, y = {}, {}, 0.0
+    size = (TALL_WIDTH - TALL_LABEL - (TALL_PER_ROW - 1) * TALL_GAP) / TALL_PER_ROW
+    for col in columns:
+        count = col.shape[-1]
+        if col.kind == "output":
+            for i in range(count):
+                boxes[(col.name, i)] = Box(TALL_LABEL, y + i * TALL_OUTPUT_ROW, TALL_WIDTH - TALL_LABEL, TALL_OUTPUT_ROW)
+            height = count * TALL_OUTPUT_ROW
+        else:
+            for i in range(count):
+                row, place = divmod(i, TALL_PER_ROW)
+                boxes[(col.name, i)] = Box(TALL_LABEL + place * (size + TALL_GAP), y + row * (size + TALL_GAP), size, size)
+            height = math.ceil(count / TALL_PER_ROW) * (size + TALL_GAP) - TALL_GAP
+        labels[col.name] = Box(0, y, TALL_LABEL - TALL_GAP, max(height, 40))
+        y += max(height, 40) + TALL_BAND_GAP
+    return boxes, labels, y - TALL_BAND_GAP
+
+
+def tall_cut(columns, position):
+    """How far down the tall overview reaches when it ends after the band of column `position` (its band gap included)."""
+    _, labels, height = tall(columns)
+    label = labels[columns[position].name]
+    return min(label.y + label.h + TALL_BAND_GAP, height)
+
+
+def rail(columns, size, position):
+    """Where the wide overview goes while column `position` is explained beside it: its scale, its x shift and
+    the left edge of the explanation panel, all in logical units, so that this column and the one it reads from
+    stay in view at the left and the panel takes the rest."""
+    col = columns[position]
+    if col.kind == "output":  # a class row shows only its swatch beside a panel
+        right = col.x + size * 0.5 + RAIL_PAD
+    else:  # the column's label is wider than its neurons
+        label = wide_label(col, size)
+        right = max(col.x + size, label.x + label.w) + RAIL_PAD
+    room = RAIL_SHARE * WIDTH
+    scale = min(1.0, max(RAIL_SMALLEST, room / right))
+    shift = min(0.0, room - right * scale)
+    return Rail(scale, shift, right * scale + shift)
+
+
+def neighbour(columns, layer, index, key, last=None):
+    """The (layer, index) an arrow key moves to from a neuron, or None past the overview's edge (or column `last`)."""
     names = [col.name for col in columns]
     position = names.index(layer)
     if key in ("ArrowUp", "ArrowDown"):
@@ -87,6 +163,7 @@ def neighbour(columns, layer, index, key):
         position += -1 if key == "ArrowLeft" else 1
     else:
         return None
-    if not 0 <= position < len(names):
+    end = len(names) - 1 if last is None else last
+    if not 0 <= position <= end:
         return None
     return names[position], max(0, min(index, columns[position].shape[-1] - 1))

@@ -1,86 +1,151 @@
-"""HTML and SVG markup of the overview, built as strings from the layout (pure, so it is tested natively)."""
-from html import escape
+"""HTML and SVG of the page, built as strings (pure, so it is tested natively and pre-rendered by the build).
+
+One escaping rule: every builder takes raw text (names from a user's model file included) and escapes it
+exactly where it inserts it, so nothing is escaped twice and nothing is left unescaped.
+"""
+import html
 
 import numpy as np
 
-from .colormap import diverging_rgba
-from .layout import HEIGHT, OUTPUT_LABEL_WIDTH, WIDTH
+from . import colormap, layout, steps
+from .numbers import fixed, number, percent
 
-KIND_TITLES = {"input": "input", "conv2d": "convolution", "relu": "ReLU", "max_pool2d": "max pool", "output": "output"}
-
-
-def pct(value, total):
-    """A CSS percentage of the logical overview size."""
-    return f"{100 * value / total:.3f}%"
+KIND_TITLES = {"input": "input", "conv2d": "convolution", "relu": "ReLU", "max_pool2d": "max pooling",
+               "output": "output"}
+CHANNEL_NAMES = ("red", "green", "blue")
+PROBABILITY_GRADIENT = "rgb(241,245,249), rgb(30,64,175)"
 
 
-def box_style(x, y, w, h):
-    """Absolute position of a box given in logical units."""
-    return f"left:{pct(x, WIDTH)};top:{pct(y, HEIGHT)};width:{pct(w, WIDTH)};height:{pct(h, HEIGHT)}"
+def escape(text):
+    """Text made safe for HTML content and quoted attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def channel_name(index, channels):
+    """An input channel's name: red, green, blue, or grey for a one-channel model."""
+    return CHANNEL_NAMES[index] if channels == 3 else ("grey" if channels == 1 else f"channel {index + 1}")
+
+
+def shape_text(shape):
+    """A shape as people write it: 62×62×10."""
+    return "×".join(str(n) for n in shape)
+
+
+# ---- the overview ---------------------------------------------------------------------------------------------
+
+def box_vars(prefix, box, width):
+    """A box as CSS custom properties in hundredths of the overview's width (the page multiplies them by 1cqw)."""
+    scale = 100 / width
+    return (f"--{prefix}x:{box.x * scale:.3f};--{prefix}y:{box.y * scale:.3f};"
+            f"--{prefix}w:{box.w * scale:.3f};--{prefix}h:{box.h * scale:.3f}")
+
+
+def placement(wide, tall):
+    """The style of an overview element: its wide and its tall box."""
+    return f"{box_vars('w', wide, layout.WIDTH)};{box_vars('t', tall, layout.TALL_WIDTH)}"
 
 
 def node_label(column, index, classes):
-    """The accessible name of a neuron."""
+    """The accessible name of a neuron (counted from 1, as people count)."""
     if column.kind == "output":
         return f"output: {classes[index]}"
     if column.kind == "input":
-        return f"input, {('red', 'green', 'blue')[index] if column.shape[-1] == 3 else 'grey'} channel"
-    return f"{column.name}, {KIND_TITLES[column.kind]} neuron {index + 1} of {column.shape[-1]}"
+        return f"input, {channel_name(index, column.shape[-1])} channel: show its pixel values"
+    return f"{column.name}, {KIND_TITLES[column.kind]} neuron {index + 1} of {column.shape[-1]}: show how it was computed"
 
 
-def edges_svg(edges):
-    """One SVG with the edges grouped by target neuron, so highlighting a neuron's inputs is one class change."""
+def edges_svg(columns, edges):
+    """The wide overview's edges, grouped by target column and then by target neuron ("column:neuron", both
+    numbers, so no name from a model file ever ends up in a CSS selector): highlighting is one class change."""
+    position = {col.name: i for i, col in enumerate(columns)}
     groups = {}
     for edge in edges:
         groups.setdefault(edge.target, []).append(edge.path)
-    parts = [f'<svg id="edges" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="none" aria-hidden="true">']
+    parts = [f'<svg id="edges" viewBox="0 0 {layout.WIDTH} {layout.HEIGHT}" preserveAspectRatio="none" aria-hidden="true">']
+    current = None
     for (layer, index), paths in groups.items():
-        parts.append(f'<g data-target="{escape(layer)}:{index}"><path d="{" ".join(paths)}"/></g>')
-    parts.append("</svg>")
+        if position[layer] != current:
+            parts.append("</g>" if current is not None else "")
+            current = position[layer]
+            parts.append(f'<g class="edge-col" data-col="{current}">')
+        parts.append(f'<g data-target="{current}:{index}"><path d="{" ".join(paths)}"/></g>')
+    parts.append("</g></svg>" if current is not None else "</svg>")
     return "".join(parts)
 
 
-def column_label(column, size):
-    """The label above a column: layer name, and its shape (shown in details mode)."""
-    shape = ", ".join(str(n) for n in column.shape)
-    width = OUTPUT_LABEL_WIDTH if column.kind == "output" else size
-    return (f'<div class="col-label kind-{column.kind}" style="{box_style(column.x - 20, 2, width + 40, 48)}">'
+def column_label(column, wide, tall):
+    """The label of a column: its name, what it does and its shape."""
+    return (f'<div class="col-label kind-{column.kind}" style="{placement(wide, tall)}">'
             f'<span class="col-name">{escape(column.name)}</span>'
-            f'<span class="col-shape detail">({shape})</span></div>')
+            f'<span class="col-kind">{escape(KIND_TITLES[column.kind])}</span>'
+            f'<span class="col-shape">{escape(shape_text(column.shape))}</span></div>')
 
 
-def node_button(column, node, classes):
+def sprite_style(sprite, index):
+    """The background of a map's canvas that shows its pre-rendered pixels: map `index` of a strip image.
+
+    A strip holds each map with a one-pixel border copied from its edge, so rounding never shows a neighbour.
+    """
+    url, count, height, width = sprite
+    cell_w, cell_h = width + 2, height + 2
+    x = (index * cell_w + 1) / (count * cell_w - width)
+    return (f"background:url({escape(url)}) {100 * x:.4f}% 50% / {100 * count * cell_w / width:.4f}% "
+            f"{100 * cell_h / height:.4f}% no-repeat")
+
+
+def output_row(classes, index, probability=None, top=False):
+    """The inside of a class row: swatch, name, probability bar and percentage."""
+    width = "" if probability is None else f' style="width:{100 * probability:.2f}%"'
+    text = "" if probability is None else percent(probability)
+    return (f'<span class="swatch"></span><span class="cls">{escape(classes[index])}</span>'
+            f'<span class="bar"><span class="fill"{width}></span></span><span class="pct">{text}</span>')
+
+
+def node_button(column, position, node, tall_box, classes, probability=None, top=False, sprite=None):
     """A focusable neuron: a canvas for a map, or a class row with a probability bar for an output neuron."""
-    data = f'data-layer="{escape(node.layer)}" data-index="{node.index}" data-kind="{column.kind}"'
+    data = (f'data-layer="{escape(node.layer)}" data-index="{node.index}" data-kind="{column.kind}" '
+            f'data-col="{position}"')
+    style = placement(layout.wide_box(column, node), tall_box)
     label = escape(node_label(column, node.index, classes))
     if column.kind == "output":
-        style = box_style(node.x, node.y - node.size / 2, OUTPUT_LABEL_WIDTH, node.size * 2)
-        return (f'<button class="node out" {data} data-class-index="{node.index}" tabindex="-1" aria-label="{label}" style="{style}">'
-                f'<span class="swatch"></span><span class="cls">{escape(classes[node.index])}</span>'
-                f'<span class="bar"><span class="fill"></span></span><span class="pct"></span></button>')
+        extra = "" if probability is None else f' data-probability="{probability:.6f}"'
+        return (f'<button type="button" class="node out{" top" if top else ""}" {data}{extra} data-class-index="{node.index}" '
+                f'tabindex="-1" aria-label="{label}" style="{style}">{output_row(classes, node.index, probability)}</button>')
     h, w = column.shape[:2]
-    return (f'<button class="node map" {data} tabindex="-1" aria-label="{label}" '
-            f'style="{box_style(node.x, node.y, node.size, node.size)}"><canvas width="{w}" height="{h}"></canvas></button>')
+    background = f' style="{sprite_style(sprite, node.index)}"' if sprite else ""
+    return (f'<button type="button" class="node map" {data} tabindex="-1" aria-label="{label}" style="{style}">'
+            f'<canvas width="{w}" height="{h}"{background}></canvas></button>')
 
 
-def overview_html(model, columns, nodes, edges, size):
-    """The whole overview's inner HTML: edges, column labels and neurons."""
-    kinds = {col.name: col for col in columns}
-    parts = [edges_svg(edges)]
-    parts += [column_label(col, size) for col in columns]
-    parts += [node_button(kinds[node.layer], node, model.classes) for node in nodes]
+def overview_html(model, columns, nodes, edges, size, probabilities=None, sprites=None):
+    """The overview: one container holding the edges, and per column its label and neurons (both geometries).
+
+    probabilities fill the class rows; sprites ({layer: (url, count, height, width)}) show pre-rendered maps.
+    """
+    by_column = {}
+    for node in nodes:
+        by_column.setdefault(node.layer, []).append(node)
+    tall_boxes, tall_labels, tall_height = layout.tall(columns)
+    top = int(np.argmax(probabilities)) if probabilities is not None else None
+    parts = [f'<div class="net" data-model="{escape(model.name)}" style="--wide-ratio:{layout.WIDTH} / {layout.HEIGHT};'
+             f'--tall-ratio:{layout.TALL_WIDTH} / {tall_height:.1f}">', edges_svg(columns, edges)]
+    for position, column in enumerate(columns):
+        parts.append(f'<div class="col" data-col="{position}" data-layer="{escape(column.name)}">')
+        parts.append(column_label(column, layout.wide_label(column, size), tall_labels[column.name]))
+        for node in by_column[column.name]:
+            p = None if probabilities is None or column.kind != "output" else float(probabilities[node.index])
+            parts.append(node_button(column, position, node, tall_boxes[(node.layer, node.index)], model.classes,
+                                     p, node.index == top, (sprites or {}).get(column.name)))
+        parts.append("</div>")
+    parts.append("</div>")
     return "".join(parts)
 
 
-def number(value):
-    """A short, readable number for labels (3 significant digits, real minus sign)."""
-    text = f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.1e}"
-    return text.replace("-", "−")
-
-
-def percent(probability):
-    """A probability as a percentage with one decimal."""
-    return f"{100 * probability:.1f}%"
+def prediction_html(classes, probabilities):
+    """The prediction line: the top class and its probability."""
+    top = int(np.argmax(probabilities))
+    return (f'Prediction: <strong>{escape(classes[top])}</strong> '
+            f'<span class="muted">{percent(float(probabilities[top]))}</span>')
 
 
 def hover_text(layer, kind, index, acts, classes):
@@ -88,8 +153,11 @@ def hover_text(layer, kind, index, acts, classes):
     if kind == "output":
         return f"{classes[index]}: probability {percent(float(acts[layer][index]))}"
     values = acts[layer][..., index]
-    what = "input channel" if kind == "input" else f"{KIND_TITLES[kind]} neuron"
-    return (f"{layer} · {what} {index + 1}: values from {number(float(values.min()))} "
+    if kind == "input":
+        what = f"{channel_name(index, acts[layer].shape[-1])} channel"
+    else:
+        what = f"{KIND_TITLES[kind]} neuron {index + 1}"
+    return (f"{layer} · {what}: values from {number(float(values.min()))} "
             f"to {number(float(values.max()))} over {values.shape[0]}×{values.shape[1]} positions")
 
 
@@ -101,26 +169,89 @@ def legend_html(title, gradient, low, high, key):
             f'<span class="legend-ends"><span>{number(low)}</span><span>{number(high)}</span></span></div>')
 
 
+def overview_legends_html(model, hidden, limits, level):
+    """The overview's legends: input channels, the activation range(s) of the colour level, and the output."""
+    gradient = colormap.legend_gradient()
+    parts = []
+    channels = model.input_shape[-1]
+    hues = colormap.CHANNEL_HUES if channels == 3 else [colormap.GREY_HUE] * channels
+    for c, hue in enumerate(hues):
+        name = channel_name(c, channels)
+        parts.append(legend_html(f"input {name}", f"rgb(0,0,0), rgb{tuple(hue)}", *model.pixel_range, f"input-{name}"))
+    if level == "unit":
+        top = max(float(limits[name].max()) for name in hidden)
+        parts.append(legend_html("each neuron: its own ±max (largest shown)", gradient, -top, top, "unit"))
+    else:
+        groups = colormap.modules(hidden) if level == "module" else [hidden]
+        for i, group in enumerate(groups):
+            top = float(limits[group[0]].max())
+            title = f"module {i + 1} ({group[0]} … {group[-1]})" if level == "module" else "all hidden layers"
+            parts.append(legend_html(title, gradient, -top, top, f"{level}-{i + 1}"))
+    parts.append(legend_html("output probability", PROBABILITY_GRADIENT, 0.0, 1.0, "output"))
+    return "".join(parts)
+
+
+# ---- the toolbar ----------------------------------------------------------------------------------------------
+
+def example_button(item, pressed, size=40, lazy=False):
+    """A gallery button showing one example image."""
+    loading = ' loading="lazy"' if lazy else ""
+    return (f'<button type="button" class="example" data-example="{escape(item["file"])}" '
+            f'aria-label="example: {escape(item["label"])}" title="{escape(item["label"])}" '
+            f'aria-pressed="{"true" if pressed else "false"}">'
+            f'<img src="./{escape(item["file"])}" alt="" width="{size}" height="{size}"{loading}></button>')
+
+
+def strip_items(items, shown=None):
+    """The short strip's examples: one per class, its first (or the one shown)."""
+    chosen = {}
+    for item in items:
+        if item["label"] not in chosen or item["file"] == shown:
+            chosen[item["label"]] = item
+    return list(chosen.values())
+
+
+def gallery_html(items, shown=None, size=40, lazy=False):
+    """A row of example buttons, the shown one pressed."""
+    return "".join(example_button(item, item["file"] == shown, size, lazy) for item in items)
+
+
+def model_options_html(names, selected):
+    """The model menu's options."""
+    return "".join(f'<option value="{escape(n)}"{" selected" if n == selected else ""}>{escape(n)}</option>'
+                   for n in names)
+
+
+def model_info(model):
+    """One sentence about a model: its description and its held-out accuracy."""
+    text = model.meta.get("description", "")
+    accuracy = model.meta.get("training", {}).get("val_accuracy")
+    if accuracy is not None:
+        text += f" Top-1 accuracy on held-out images: {100 * accuracy:.1f}%."
+    return text.strip()
+
+
+# ---- the explanation views ------------------------------------------------------------------------------------
+
 def number_grid_html(values, limit, label, highlight=None):
     """A small table of numbers, each cell tinted on the diverging scale; `highlight` marks one (row, col)."""
     values = np.asarray(values, dtype=float)
-    colours = diverging_rgba(values, limit)
+    colours = colormap.diverging_rgba(values, limit)
     rows = []
     for r in range(values.shape[0]):
         cells = []
         for c in range(values.shape[1]):
             red, green, blue = (int(v) for v in colours[r, c, :3])
             mark = ' class="hit"' if highlight == (r, c) else ""
-            ink = "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"  # readable on dark cells
-            cells.append(f'<td{mark} style="background:rgb({red},{green},{blue});color:{ink}">{number_fixed(values[r, c])}</td>')
+            cells.append(f'<td{mark} style="background:rgb({red},{green},{blue});color:{colormap.ink(red, green, blue)}">'
+                         f'{fixed(values[r, c])}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="nums" aria-label="{escape(label)}">{"".join(rows)}</table>'
 
 
-def number_fixed(value, digits=2):
-    """A number with a fixed count of decimals and a real minus sign (for aligned tables)."""
-    text = f"{value:.{digits}f}"
-    return ("−" + text[1:] if text.startswith("-") else text).replace("−0.00", "0.00")
+def code_title(function):
+    """Where a function lives, as the code panel's caption: py/cnn_explainer/steps.py · conv_cell."""
+    return f"py/{function.__module__.replace('.', '/')}.py · {function.__qualname__}"
 
 
 def code_html(lines, first_line, title):
@@ -128,13 +259,32 @@ def code_html(lines, first_line, title):
     body = "".join(
         f'<span class="line" data-line="{i}"><span class="ln" aria-hidden="true">{first_line + i}</span>{escape(line)}\n</span>'
         for i, line in enumerate(lines))
-    return (f'<figure class="code-panel"><figcaption>{escape(title)}</figcaption>'
+    return (f'<figure class="code-panel"><figcaption>{escape(title)} '
+            '<span class="code-note">(Python counts from 0)</span></figcaption>'
             f'<pre class="code" tabindex="0" aria-label="{escape(title)}"><code>{body}</code></pre></figure>')
+
+
+def code_panels_html(functions):
+    """The code panels of several functions, side by side."""
+    return ('<div class="code-row">' + "".join(code_html(*steps.source(f), code_title(f)) for f in functions)
+            + "</div>")
 
 
 def grid_html(name, shape, label):
     """A heat-map grid: a canvas of the map's own size, scaled up by CSS, and a box marking the window."""
     h, w = shape
-    return (f'<div class="grid {name}" style="aspect-ratio:{w} / {h}">'
+    return (f'<div class="grid {escape(name)}" style="aspect-ratio:{w} / {h}">'
             f'<canvas width="{w}" height="{h}" tabindex="0" role="img" aria-label="{escape(label)}"></canvas>'
             f'<div class="window-box" aria-hidden="true"></div></div>')
+
+
+def cell_text(position, shape=None):
+    """An output cell for people, counted from 1: "row 3, column 7" (of a 60×60 map)."""
+    row, col = position
+    text = f"row {row + 1}, column {col + 1}"
+    return text if shape is None else f"{text} of {shape[0]}×{shape[1]}"
+
+
+def code_index(name, *indices):
+    """An array index as the code writes it (from 0), marked as code: <code>output[2, 6]</code>."""
+    return f'<code class="index">{escape(name)}[{", ".join(str(i) for i in indices)}]</code>'

@@ -12,6 +12,19 @@ def scale_pixels(pixels, pixel_range=(0.0, 1.0)):
     return (np.asarray(pixels, dtype=np.float32) / 255.0 * (high - low) + low).astype(np.float32)
 
 
+def ramp_pixels(shape):
+    """A smooth colour ramp of 8-bit pixels (H, W, C): the input shown when there is no example image."""
+    h, w, c = shape
+    across, down = np.meshgrid(np.linspace(0, 255, w), np.linspace(0, 255, h))
+    return np.rint(np.stack([across, down, np.full((h, w), 128.0)], -1)[..., :c]).astype(np.uint8)
+
+
+def pixels_of(image, pixel_range=(0.0, 1.0)):
+    """The 8-bit pixels (H, W, C) behind an image scaled by scale_pixels (its inverse, rounded)."""
+    low, high = pixel_range
+    return np.clip(np.rint((np.asarray(image, dtype=np.float64) - low) / (high - low) * 255), 0, 255).astype(np.uint8)
+
+
 class Layer:
     """One named layer: its type, its hyper-parameters and (for conv2d and dense) its kernel and bias."""
 

@@ -1,14 +1,13 @@
 """The pure side of the flatten/dense and softmax views: index mapping, contributions, band geometry, number text."""
-import math
 from collections import namedtuple
 
 import numpy as np
 
 from . import steps
+from .numbers import number
 
 Contribution = namedtuple("Contribution", "index value weight product")
 SoftmaxTerm = namedtuple("SoftmaxTerm", "index name logit exp share")
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 BAND_MOVES = {"ArrowLeft": -1, "ArrowRight": 1}
 
 
@@ -101,37 +100,6 @@ def dense_summary(flat, weights, bias, top=8):
         "positive": float(products[products > 0].sum()), "negative": float(products[products < 0].sum()),
         "zeros": int(np.count_nonzero(flat == 0)), "total": total, "bias": float(bias), "logit": logit,
     }
-
-
-def number(value, digits=3):
-    """A readable number: `digits` significant digits, a real minus sign, powers of ten written as ×10ⁿ."""
-    value = float(value)
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        text = f"{value:.{digits}g}"
-        if "e" in text:  # e.g. 1e+04 from .3g
-            text = f"{value:.0f}"
-    else:
-        exponent = math.floor(math.log10(abs(value)))
-        mantissa = value / 10**exponent
-        if round(abs(mantissa), digits - 1) >= 10:
-            mantissa, exponent = mantissa / 10, exponent + 1
-        text = f"{mantissa:.{digits - 1}f}×10{str(exponent).translate(SUPERSCRIPT)}"
-    return text.replace("-", "−")
-
-
-def signed(value, digits=3):
-    """A number with its sign always written (+ or −), for terms of a sum."""
-    text = number(value, digits)
-    return text if text.startswith("−") else "+" + text
-
-
-def share_text(probability):
-    """A probability as a percentage that never rounds a tiny share to 0% or a near-certain one to 100%."""
-    if 0 < probability < 0.0005:
-        return "< 0.1%"
-    if 0.9995 < probability < 1:
-        return "> 99.9%"
-    return f"{100 * probability:.1f}%"
 
 
 def exp_text(logit, digits=3):

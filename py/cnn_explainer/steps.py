@@ -10,6 +10,13 @@ import numpy as np
 KEY_MOVES = {"ArrowLeft": (0, -1), "ArrowRight": (0, 1), "ArrowUp": (-1, 0), "ArrowDown": (1, 0)}
 
 
+def scale_cell(pixels, row, col, pixel_range=(0.0, 1.0)):
+    """One input value: an 8-bit pixel (0 to 255) scaled into the model's input range."""
+    low, high = pixel_range
+    pixel = int(pixels[row, col])
+    return pixel, pixel / 255 * (high - low) + low
+
+
 def conv_cell(x, kernel, row, col, stride=(1, 1)):
     """One input channel's contribution to one conv output: window × kernel, summed (no bias)."""
     kh, kw = kernel.shape

@@ -1,8 +1,7 @@
 """Convolution explained for one input channel: the 3×3 window × the kernel, summed, slides over the map."""
-import numpy as np
-
-from cnn_explainer import ops, steps
-from cnn_explainer.markup import number, number_fixed, number_grid_html
+from cnn_explainer import colormap, ops, steps
+from cnn_explainer.markup import cell_text, number_grid_html
+from cnn_explainer.numbers import fixed, number
 
 from .stepview import StepView
 
@@ -11,10 +10,10 @@ class ConvFormulaView(StepView):
     """One input channel of one conv neuron: window ⊙ kernel summed gives one value of the intermediate map."""
 
     phases = 3
+    names = ("input channel", "intermediate map")
     code = ((steps.conv_cell, ["window =", "products =", "return"]), (ops.conv2d, None))
 
-    def __init__(self, app, layer, index, channel):
-        acts, model = app.acts, app.model
+    def __init__(self, model, acts, nav, layer, index, channel):
         self.layer, self.index, self.channel = layer, index, channel
         padded, self.window, self.stride = model.padded_input(layer, acts)
         self.kernel = model.layer(layer).kernel[:, :, channel, index]
@@ -23,20 +22,18 @@ class ConvFormulaView(StepView):
         self.title = f"Convolution · {layer}, neuron {index + 1}, input channel {channel + 1}"
         self.lede = ("A convolution slides a small kernel over its input. At each position it multiplies the "
                      "window of input values by the kernel's weights, one by one, and adds the products up.")
-        super().__init__(app, source, intermediate, float(np.abs(source).max()) or 1.0,
-                         float(np.abs(intermediate).max()) or 1.0)
+        super().__init__(source, intermediate, colormap.limit_of(source), colormap.limit_of(intermediate))
 
     def formula_html(self, position, phase):
         """window ⊙ kernel = products, Σ = value, with this position's numbers."""
         window, products, total = steps.conv_cell(self.input_map, self.kernel, *position, self.stride)
-        kernel_limit = float(np.abs(self.kernel).max()) or 1.0
         parts = [number_grid_html(window, self.limits[0], "input window"), '<span class="op">×</span>',
-                 number_grid_html(self.kernel, kernel_limit, "kernel weights")]
+                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), "kernel weights")]
         if phase >= 1:
-            parts += ['<span class="op">=</span>', number_grid_html(products, float(np.abs(products).max()) or 1.0, "products")]
-        shown = number_fixed(total, 3) if phase == 2 else "?"
+            parts += ['<span class="op">=</span>', number_grid_html(products, colormap.limit_of(products), "products")]
+        shown = fixed(total, 3) if phase == 2 else "?"
         forward = float(self.output_map[position])
-        return (f'<div class="tables">{"".join(parts)}</div>'
+        return (f'<p class="where">{cell_text(position)}</p><div class="tables">{"".join(parts)}</div>'
                 f'<p class="eq">sum of the products = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
                 f'<p class="check">forward pass (intermediate map) at this cell: '
                 f'<span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')

@@ -5,9 +5,10 @@ import numpy as np
 
 from cnn_explainer import colormap, elastic, markup, steps
 from cnn_explainer.model import Model
+from cnn_explainer.numbers import fixed
 
 from .conv_formula_view import ConvFormulaView
-from .dom import Listeners, every, paint
+from .dom import Listeners, closest, every, mark_code_line, paint
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -18,13 +19,7 @@ CODE_LINES = {"input": (0, "x, window, stride ="), "kernel": (0, "kernel ="), "i
 LEGENDS = {"input": "input channels", "kernel": "kernel weights", "intermediate": "intermediate maps",
            "output": "output and bias"}
 INFO = "Hover over or focus a map, a kernel or the bias to read its values; click a map to see it computed."
-
-
-@functools.cache
-def code_panels():
-    """The two code panels' HTML (read from the sources once)."""
-    return "".join(markup.code_html(*steps.source(f), f"py/{f.__module__.replace('.', '/')}.py · {f.__qualname__}")
-                   for f in CODE)
+NARROW_PANEL = 560  # px: below this the diagram takes its narrow shape (output map under the rows)
 
 
 @functools.cache
@@ -34,31 +29,25 @@ def code_line(kind):
     return panel, steps.line_of(CODE[panel], start)
 
 
-def limit_of(*arrays):
-    """One colour limit for several arrays: their largest |value| (1 when all are zero)."""
-    return max(float(np.abs(a).max()) for a in arrays) or 1.0
-
-
 class ConvView:
     """One conv neuron: every input channel, its kernel slice, the intermediate maps, their sum, the bias, the output."""
 
-    return_to = None  # (layer, index, kind, channel) of the element whose formula view is open above this view
-
-    def __init__(self, app, layer, index):
-        self.app, self.layer, self.index = app, layer, index
+    def __init__(self, model, acts, nav, layer, index):
+        self.model, self.acts, self.nav, self.layer, self.index = model, acts, nav, layer, index
         self.title = f"Convolution · {layer}, neuron {index + 1}"
         self.listeners, self.player = Listeners(), None
 
     def mount(self, body):
         """Compute the pieces, draw the diagram, sentence and code, and start stepping through output cells."""
+        self.narrow = body.clientWidth < NARROW_PANEL
         self.compute()
         body.innerHTML = self.html()
         self.body, self.diagram = body, body.querySelector(".elastic")
         self.tip, self.info = body.querySelector(".el-tip"), body.querySelector(".el-info")
-        self.formula, self.code_panels = body.querySelector(".el-sum-formula"), every(".code-panel", body)
+        self.formula = body.querySelector(".el-sum-formula")
         self.paint(body)
-        self.listeners.add(self.diagram, "pointerover", self.on_point)
-        self.listeners.add(self.diagram, "focusin", self.on_point)
+        self.listeners.add(self.diagram, "pointerover", lambda event: self.point_at(closest(event, ".el")))
+        self.listeners.add(self.diagram, "focusin", lambda event: self.point_at(closest(event, ".el")))
         self.listeners.add(self.diagram, "pointerleave", lambda event: self.point_at(None))
         self.listeners.add(self.diagram, "focusout", lambda event: self.point_at(None))
         self.listeners.add(self.diagram, "click", self.on_click)
@@ -66,18 +55,10 @@ class ConvView:
         self.player.follow(self.output_grid)
         self.point_at(None)
         self.player.start()
-        self.restore_focus()
-
-    def restore_focus(self):
-        """Coming back from a channel's formula view, focus the map or kernel that opened it (keyboard users stay put)."""
-        if ConvView.return_to is not None and ConvView.return_to[:2] == (self.layer, self.index):
-            _, _, kind, channel = ConvView.return_to
-            self.diagram.querySelector(f'.el-{kind}[data-channel="{channel}"]').focus()
-        ConvView.return_to = None
 
     def compute(self):
         """The numbers behind the picture: inputs, kernel slices, bias, intermediates, output, colour limits, layout."""
-        model, acts = self.app.model, self.app.acts
+        model, acts = self.model, self.acts
         padded, self.window, self.stride = model.padded_input(self.layer, acts)
         conv = model.layer(self.layer)
         self.inputs = np.ascontiguousarray(np.moveaxis(padded, -1, 0))  # (C, H, W); contiguous colours faster
@@ -87,9 +68,10 @@ class ConvView:
         self.output = acts[self.layer][..., self.index]
         names = ["input"] + [layer.name for layer in model.layers]
         self.source = names[names.index(self.layer) - 1]
-        self.limits = {"input": limit_of(self.inputs[np.isfinite(self.inputs)]), "kernel": limit_of(self.kernels),
-                       "intermediate": limit_of(self.intermediates), "output": limit_of(self.output, self.bias)}
-        self.boxes, self.links, self.height = elastic.elastic(len(self.inputs))
+        self.limits = {"input": colormap.limit_of(self.inputs), "kernel": colormap.limit_of(self.kernels),
+                       "intermediate": colormap.limit_of(self.intermediates),
+                       "output": colormap.limit_of(self.output, self.bias)}
+        self.boxes, self.links, self.height = elastic.elastic(len(self.inputs), self.narrow)
         self.labels = elastic.labels_of(self.layer, self.source, self.inputs, self.kernels, self.intermediates,
                                         self.bias, self.output)
 
@@ -104,35 +86,25 @@ class ConvView:
                 "Each channel gets its own small slice of the neuron's kernel; sliding that slice over the channel gives "
                 "one <i>intermediate map</i>. Adding the intermediate maps cell by cell, plus a single number, the "
                 "<i>bias</i>, gives the neuron's output map. Click an input or intermediate map to watch it computed.")
-        return (f'<p class="lede">{lede}</p><div class="el-layout"><div class="elastic-scroll">'
-                f'{elastic.elastic_html(self.boxes, self.links, self.height, self.labels, shapes)}</div>'
+        diagram = elastic.elastic_html(self.boxes, self.links, self.height, self.labels, shapes, self.narrow)
+        return (f'<p class="lede">{lede}</p><div class="el-layout{" narrow" if self.narrow else ""}">'
+                f'<div class="el-diagram">{diagram}</div>'
                 f'<div class="el-side"><h4>One output cell</h4>{controls_html(self.title)}'
                 '<div class="el-sum-formula" aria-live="polite"></div>'
                 f'<h4>Pointing at</h4><p class="el-info">{INFO}</p></div></div>'
                 f'<div class="el-legends" aria-label="colour scales">{legends}</div>'
-                f'<div class="code-row">{code_panels()}</div>')
+                f'{markup.code_panels_html(CODE)}')
 
     def paint(self, body):
         """Paint every map and kernel (one colour limit per column, shared by its maps) and tint the bias."""
         paint(every(".el-input canvas", body), colormap.diverging_rgba(self.inputs, self.limits["input"]))
         paint(every(".el-kernel canvas", body), colormap.diverging_rgba(self.kernels, self.limits["kernel"]))
-        intermediates = colormap.diverging_rgba(self.intermediates, self.limits["intermediate"])
-        paint(every(".el-intermediate canvas", body), intermediates)
+        paint(every(".el-intermediate canvas", body), colormap.diverging_rgba(self.intermediates, self.limits["intermediate"]))
         self.output_grid = Grid(body.querySelector(".el-output .grid"), self.output, self.limits["output"])
         red, green, blue = (int(v) for v in colormap.diverging_rgba(np.array([self.bias]), self.limits["output"])[0, :3])
         bias = body.querySelector(".el-bias")
         bias.style.background = f"rgb({red},{green},{blue})"
-        bias.style.color = "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"
-
-
-    def element_of(self, event):
-        """The diagram element (.el) an event happened on, or None."""
-        target = event.target
-        return target.closest(".el") if target is not None and hasattr(target, "closest") else None
-
-    def on_point(self, event):
-        """Hover or focus: tell the element's values, show a kernel's weights or the bias, light its row and code line."""
-        self.point_at(self.element_of(event))
+        bias.style.color = colormap.ink(red, green, blue)
 
     def point_at(self, element):
         """Highlight one element (or, with None, go back to the resting state)."""
@@ -148,7 +120,7 @@ class ConvView:
         else:
             self.diagram.classList.remove("focusing")
         self.show_tip(kind, channel)
-        self.mark_code(kind or "sum")
+        mark_code_line(self.body, *code_line(kind or "sum"))
 
     def show_tip(self, kind, channel):
         """The tooltip beside a kernel (its nine weights) or the bias (its value); hidden otherwise."""
@@ -158,34 +130,23 @@ class ConvView:
             html = f"<strong>{name}</strong> · weights{table}"
         elif kind == "bias":
             html = (f'<strong>bias</strong> = <span class="bias-value" data-value="{float(self.bias)!r}">'
-                    f'{markup.number_fixed(float(self.bias), 4)}</span><br>added once to every cell of the sum')
+                    f'{fixed(float(self.bias), 4)}</span><br>added once to every cell of the sum')
         else:
             self.tip.hidden = True
             return
         box = next(b for b in self.boxes if b.kind == kind and b.index == channel)
         self.tip.innerHTML = html
         style = self.tip.style
-        style.left, style.top, style.bottom, style.transform = elastic.tip_position(box, self.height)
+        style.left, style.top, style.bottom, style.transform = elastic.tip_position(box, self.height, self.narrow)
         self.tip.hidden = False
 
-    def mark_code(self, kind):
-        """Highlight the code line that computes what is pointed at."""
-        for line in every(".line.current", self.body):
-            line.classList.remove("current")
-        panel, index = code_line(kind)
-        self.code_panels[panel].querySelector(f'.line[data-line="{index}"]').classList.add("current")
-
     def on_click(self, event):
-        """A click on an input map, kernel or intermediate opens that channel's formula view; on empty space, steps back."""
-        element = self.element_of(event)
-        if element is None:
-            if event.target.classList.contains("elastic"):
-                self.app.explainer.back()
-            return
-        if element.dataset.el in ("input", "kernel", "intermediate"):
-            app, layer, index, channel = self.app, self.layer, self.index, int(element.dataset.channel)
-            ConvView.return_to = (layer, index, element.dataset.el, channel)
-            app.explainer.open(lambda: ConvFormulaView(app, layer, index, channel))
+        """A click on an input map, kernel or intermediate opens that channel's formula view."""
+        element = closest(event, ".el")
+        if element is not None and element.dataset.el in ("input", "kernel", "intermediate"):
+            kind, channel = element.dataset.el, int(element.dataset.channel)
+            self.nav.push(ConvFormulaView, self.layer, self.index, channel,
+                          return_focus=f'.el-{kind}[data-channel="{channel}"]')
 
     def show(self, position, phase):
         """Show one output cell: the windows on every map and the written-out sum with its numbers."""

@@ -1,13 +1,13 @@
 """Flatten and dense explained: the pooled maps laid out as one vector, each value × its weight, summed into a logit."""
-import js
 import numpy as np
-from pyodide.ffi import create_once_callable
 
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
-from cnn_explainer.markup import code_html, escape
+from cnn_explainer.markup import code_index, code_panels_html, escape
+from cnn_explainer.numbers import count, number, signed
 
-from .dom import Listeners, paint
+from .dom import Listeners, mark_code_line, paint
+from .softmax_view import SoftmaxView
 
 FAN = 46  # band units to the right of a band: the legend, or the edges and the neuron
 NEURON = 17  # width of the neuron box, in band units
@@ -17,11 +17,6 @@ POSITIVE, NEGATIVE = "rgb(5,80,150)", "rgb(179,88,6)"
 # (panel, function, line start) of the code line each kind of selection highlights
 CODE_LINES = {"maps": (1, ops.flatten, "return"), "vector": (0, steps.dense_cell, "products ="),
               "sum": (0, steps.dense_cell, "return")}
-
-
-def later(function):
-    """Run function after the current event: a handler must not destroy its own proxy while it runs."""
-    js.setTimeout(create_once_callable(lambda *_: function()), 0)
 
 
 def mark_style(element, left, top, width, height):
@@ -42,9 +37,8 @@ def canvas_box(kind, width, height, label, style="", data="", overlay=""):
 class DenseView:
     """The output neuron of one class: flatten, then a weighted sum of the 1690 values plus a bias."""
 
-    def __init__(self, app, index):
-        self.app, self.index = app, index
-        model, acts = app.model, app.acts
+    def __init__(self, model, acts, nav, layer, index):
+        self.nav, self.index = nav, index
         self.name = model.classes[index]
         self.title = f"Flatten and dense · output “{self.name}”"
         chain = ox.output_chain(model)
@@ -66,7 +60,7 @@ class DenseView:
             body.innerHTML = ('<p class="lede">In this model the scores are not made by a dense layer, so there is no '
                               f'weighted sum to show.</p><p>logit = {self.result_html()}</p>{self.check_html()}{self.next_html()}')
         else:
-            body.innerHTML = (f'<div class="ox-view ox-bg">{self.lede_html()}{self.maps_html()}{self.bands_html()}'
+            body.innerHTML = (f'<div class="ox-view backdrop">{self.lede_html()}{self.maps_html()}{self.bands_html()}'
                               f'{self.sum_html()}{self.next_html()}{self.code_html()}</div>')
             self.map_canvases = list(body.querySelectorAll('canvas[data-ox="map"]'))
             self.band_boxes = [c.parentElement for c in body.querySelectorAll('canvas[data-ox]') if c.getAttribute("data-ox") != "map"]
@@ -92,16 +86,17 @@ class DenseView:
             return ""
         h, w, c = self.maps.shape
         figures = "".join(
-            f'<figure class="ox-map"><figcaption>channel {ch}</figcaption>'
-            + canvas_box("map", w, h, f"{self.maps_layer}, channel {ch}: arrow keys pick a value", data=f' data-channel="{ch}"')
+            f'<figure class="ox-map"><figcaption>channel {ch + 1}</figcaption>'
+            + canvas_box("map", w, h, f"{self.maps_layer}, channel {ch + 1}: arrow keys pick a value", data=f' data-channel="{ch}"')
             + '</figure>' for ch in range(c))
-        return (f'<section class="ox-step ox-bg"><h3>1 · Flatten: {c} maps of {h}×{w} → one vector of {self.flat.size}</h3>'
+        return (f'<section class="ox-step backdrop"><h3>1 · Flatten: {c} maps of {h}×{w} → one vector of {count(self.flat.size)}</h3>'
                 f'<p class="ox-caption">The output of <code>{escape(self.maps_layer)}</code>, one map per channel: '
                 f'{self.colour_words()}.</p>'
                 f'<div class="ox-maps" style="--maps:{c}">{figures}</div>'
                 f'<p class="ox-index" aria-live="polite"></p>'
-                f'<p class="ox-caption">Channel varies fastest: the {c} channels of position (0, 0) come first, then '
-                f'those of (0, 1)… so each row of the band below holds one row of all {c} maps ({w} positions × {c} channels).</p>'
+                f'<p class="ox-caption">Channel varies fastest: the {c} channels of the top-left position come first, then '
+                f'those of the position to its right… so each row of the band below holds one row of all {c} maps '
+                f'({w} positions × {c} channels).</p>'
                 '</section>')
 
     def band_html(self, kind, label, note, right="", overlay=""):
@@ -109,7 +104,7 @@ class DenseView:
         share = 100 * self.per_row / (self.per_row + FAN)
         box = canvas_box(kind, self.per_row, self.rows, f"{note}: arrow keys move along the vector",
                          f";width:{share:.4f}%", overlay=overlay)
-        return (f'<div class="ox-band-row"><div class="ox-band-label">{label}<span>{note}</span></div>'
+        return (f'<div class="ox-band-row"><div class="ox-band-label">{escape(label)}<span>{escape(note)}</span></div>'
                 f'<div class="ox-stage" style="aspect-ratio:{self.per_row + FAN} / {self.rows}">{box}{right}</div></div>')
 
     def scale_html(self, limit, text):
@@ -117,11 +112,11 @@ class DenseView:
         left = 100 * (self.per_row + 2) / (self.per_row + FAN)
         return (f'<div class="ox-scale" style="left:{left:.3f}%"><span class="ox-ramp" '
                 f'style="background:linear-gradient(to right, {colormap.legend_gradient()})"></span>'
-                f'<span>{ox.number(-limit)}</span><span>{text}</span><span>{ox.number(limit)}</span></div>')
+                f'<span>{number(-limit)}</span><span>{escape(text)}</span><span>{number(limit)}</span></div>')
 
     def bands_html(self):
         """Step 2: the vector, the weights into this class and their products, with edges into the neuron."""
-        limits = [self.limit(a) for a in (self.flat, self.weights, self.summary["products"])]
+        limits = [colormap.limit_of(a) for a in (self.flat, self.weights, self.summary["products"])]
         total = self.per_row + FAN
         target = (total - NEURON, self.rows / 2)
         top = self.summary["top"]
@@ -137,14 +132,14 @@ class DenseView:
                f'<g class="ox-top-edges">{edges}</g><path class="ox-edge" d=""/></svg>'
                f'<div class="ox-neuron" style="left:{100 * (total - NEURON) / total:.3f}%;width:{100 * NEURON / total:.3f}%">'
                f'<span class="ox-neuron-name">{escape(self.name)}</span><span>Σ + bias</span>'
-               f'<strong>{ox.number(self.summary["logit"])}</strong></div>')
+               f'<strong>{number(self.summary["logit"])}</strong></div>')
         where = f"{self.rows} rows × {self.per_row}" if self.maps is None else f"{self.rows} rows of {self.per_row}: one map row each"
-        return (f'<section class="ox-step ox-bg"><h3>2 · Multiply each value by its weight into “{escape(self.name)}”</h3>'
+        return (f'<section class="ox-step backdrop"><h3>2 · Multiply each value by its weight into “{escape(self.name)}”</h3>'
                 f'<p class="ox-caption">The vector, wrapped into {where}. Its {self.flat.size} weights and products line '
                 'up cell by cell. The outlined cells hold the biggest products; their edges carry them into the neuron.</p>'
                 '<div class="ox-bands">'
                 + self.band_html("vector", "x", "the vector", self.scale_html(limits[0], "value"))
-                + self.band_html("weights", "× w", f"weights into {escape(self.name)}", self.scale_html(limits[1], "weight"))
+                + self.band_html("weights", "× w", f"weights into {self.name}", self.scale_html(limits[1], "weight"))
                 + self.band_html("products", "= x·w", "products", fan, rings)
                 + '</div><p class="ox-readout" aria-live="polite"></p></section>')
 
@@ -155,33 +150,33 @@ class DenseView:
         for c in s["top"]:
             where = self.where(c.index)
             rows.append(f'<tr data-index="{c.index}"><th scope="row"><button type="button" class="ox-term" data-index="{c.index}" '
-                        f'aria-label="element {c.index}{where}: {ox.number(c.value)} times {ox.number(c.weight)} is {ox.number(c.product)}">'
-                        f'x[{c.index}] · w[{c.index}]</button><span class="ox-where">{where}</span></th>'
-                        f'<td>{ox.number(c.value)} × {ox.number(c.weight)}</td><td class="num">{ox.signed(c.product)}</td></tr>')
+                        f'aria-label="value {c.index + 1}{where}: {number(c.value)} times {number(c.weight)} is {number(c.product)}">'
+                        f'<code>x[{c.index}] · w[{c.index}]</code></button><span class="ox-where">{where}</span></th>'
+                        f'<td>{number(c.value)} × {number(c.weight)}</td><td class="num">{signed(c.product)}</td></tr>')
         zeros = f'; {s["zeros"]} values are exactly 0 (ReLU zeroed them) and add nothing' if s["zeros"] else ""
         rows.append(f'<tr data-code="sum"><th scope="row">… {s["rest_count"]} more products</th>'
                     '<td class="ox-note">all the others, added up</td>'
-                    f'<td class="num">{ox.signed(s["rest_sum"])}</td></tr>')
-        rows.append(f'<tr class="ox-total" data-code="sum"><th scope="row">sum of all {self.flat.size} products</th>'
-                    f'<td class="ox-note">positive ones {ox.signed(s["positive"])}, negative ones {ox.signed(s["negative"])}{zeros}</td>'
-                    f'<td class="num">{ox.signed(s["total"])}</td></tr>')
-        rows.append(f'<tr data-code="sum"><th scope="row">+ bias b</th><td></td><td class="num">{ox.signed(s["bias"])}</td></tr>')
-        terms = " ".join(ox.signed(c.product) for c in s["top"])
-        return (f'<section class="ox-step ox-bg"><h3>3 · Add up the products and the bias</h3>'
+                    f'<td class="num">{signed(s["rest_sum"])}</td></tr>')
+        rows.append(f'<tr class="ox-total" data-code="sum"><th scope="row">sum of all {count(self.flat.size)} products</th>'
+                    f'<td class="ox-note">positive ones {signed(s["positive"])}, negative ones {signed(s["negative"])}{zeros}</td>'
+                    f'<td class="num">{signed(s["total"])}</td></tr>')
+        rows.append(f'<tr data-code="sum"><th scope="row">+ bias b</th><td></td><td class="num">{signed(s["bias"])}</td></tr>')
+        terms = " ".join(signed(c.product) for c in s["top"])
+        return (f'<section class="ox-step backdrop"><h3>3 · Add up the products and the bias</h3>'
                 '<table class="ox-sum"><caption class="visually-hidden">The logit as a sum</caption>'
                 f'<tbody>{"".join(rows)}</tbody></table>'
-                f'<p class="ox-eq" data-code="sum">logit = {terms} + … ({ox.signed(s["rest_sum"])}) + bias ({ox.signed(s["bias"])}) = '
+                f'<p class="ox-eq" data-code="sum">logit = {terms} + … ({signed(s["rest_sum"])}) + bias ({signed(s["bias"])}) = '
                 f'{self.result_html()}</p>{self.check_html()}</section>')
 
     def result_html(self):
         """The logit computed here, with its full-precision data value."""
         logit = float(self.summary["logit"]) if self.flat is not None else self.forward
-        return f'<span class="result" data-value="{logit!r}">{ox.number(logit, 4)}</span>'
+        return f'<span class="result" data-value="{logit!r}">{number(logit, 4)}</span>'
 
     def check_html(self):
         """The forward pass's logit, to compare with."""
-        return (f'<p class="check">The forward pass (<code>model.logits(acts)[{self.index}]</code>) gives '
-                f'<span class="forward-value" data-value="{self.forward!r}">{ox.number(self.forward, 4)}</span>.</p>')
+        return (f'<p class="check">The forward pass ({code_index("model.logits(acts)", self.index)}) gives '
+                f'<span class="forward-value" data-value="{self.forward!r}">{number(self.forward, 4)}</span>.</p>')
 
     def next_html(self):
         """The way on to the softmax view."""
@@ -190,18 +185,9 @@ class DenseView:
 
     def code_html(self):
         """The Python that computes this: the one-neuron step, then the vectorised flatten and dense."""
-        panels = []
-        for function in (steps.dense_cell, ops.flatten, ops.dense):
-            lines, first = steps.source(function)
-            panels.append(code_html(lines, first, f"py/{function.__module__.replace('.', '/')}.py · {function.__name__}"))
-        return f'<div class="code-row">{"".join(panels)}</div>'
+        return code_panels_html((steps.dense_cell, ops.flatten, ops.dense))
 
     # ---- drawing and interaction --------------------------------------------------------------------------------
-
-    @staticmethod
-    def limit(values):
-        """Colour limit of a set of values: its largest magnitude (1 for all zeros)."""
-        return float(np.abs(values).max()) or 1.0
 
     def colour_words(self):
         """How to read the maps' colours (after a ReLU nothing is negative, so say so)."""
@@ -210,19 +196,19 @@ class DenseView:
         return "blue positive, orange negative, white 0"
 
     def where(self, index):
-        """' (channel c, row r, column k)' for a vector element that came from the maps, else ''."""
+        """' (channel c, row r, column k)', counted from 1, for a vector element that came from the maps, else ''."""
         if self.maps is None:
             return ""
         row, col, channel = ox.map_position(index, self.maps.shape)
-        return f" (channel {channel}, row {row}, column {col})"
+        return f" (channel {channel + 1}, row {row + 1}, column {col + 1})"
 
     def paint(self):
         """Paint the maps and the three bands."""
         if self.maps is not None:
-            maps = np.ascontiguousarray(colormap.diverging_rgba(np.moveaxis(self.maps, -1, 0), self.limit(self.flat)))
+            maps = np.ascontiguousarray(colormap.diverging_rgba(np.moveaxis(self.maps, -1, 0), colormap.limit_of(self.flat)))
             paint(self.map_canvases, maps)
         for kind, values in (("vector", self.flat), ("weights", self.weights), ("products", self.summary["products"])):
-            rgba = colormap.diverging_rgba(ox.band_values(values, self.per_row), self.limit(values))
+            rgba = colormap.diverging_rgba(ox.band_values(values, self.per_row), colormap.limit_of(values))
             paint([self.body.querySelector(f'canvas[data-ox="{kind}"]')], np.ascontiguousarray(rgba[None]))
 
     def select(self, index, source):
@@ -241,11 +227,12 @@ class DenseView:
         value, weight = float(self.flat[index]), float(self.weights[index])
         product = float(self.summary["products"][index])
         readout = self.body.querySelector(".ox-readout")
-        for key, number in (("index", index), ("value", value), ("weight", weight), ("product", product)):
-            readout.setAttribute(f"data-{key}", repr(number))
-        readout.innerHTML = (f'element <b>{index}</b>{self.where(index)}: '
-                             f'<span class="ox-x">{ox.number(value)}</span> × <span class="ox-w">{ox.number(weight)}</span> = '
-                             f'<b class="ox-p">{ox.number(product)}</b> <span class="ox-muted">(value × weight = product)</span>')
+        for key, amount in (("index", index), ("value", value), ("weight", weight), ("product", product)):
+            readout.setAttribute(f"data-{key}", repr(amount))
+        readout.innerHTML = (f'value <b>{index + 1}</b> of {count(self.flat.size)}{self.where(index)}: '
+                             f'<span class="ox-x">{number(value)}</span> × <span class="ox-w">{number(weight)}</span> = '
+                             f'<b class="ox-p">{number(product)}</b> <span class="ox-muted">(value × weight = product; '
+                             f'in the code {code_index("x", index)})</span>')
         if self.maps is not None:
             self.show_map_cell(index)
         for row_element in self.body.querySelectorAll(".ox-sum tr.lit"):
@@ -268,17 +255,14 @@ class DenseView:
             else:
                 mark.hidden = True
         self.body.querySelector(".ox-index").innerHTML = (
-            f'index = (row × {w} + column) × {c} + channel = ({row} × {w} + {col}) × {c} + {channel} = '
-            f'<b>{ox.flat_index(row, col, channel, self.maps.shape)}</b>'
-            '<span class="ox-muted"> (counting from 0, as Python does)</span>')
+            f'<code>index = (row × {w} + column) × {c} + channel = ({row} × {w} + {col}) × {c} + {channel} = '
+            f'<b>{ox.flat_index(row, col, channel, self.maps.shape)}</b></code>'
+            '<span class="ox-muted"> (in the code, where rows, columns and channels count from 0)</span>')
 
     def mark_code(self, source):
         """Highlight the code line that computes what is selected."""
-        for line in self.body.querySelectorAll(".code-panel .line.current"):
-            line.classList.remove("current")
         panel, function, start = CODE_LINES[source]
-        line = steps.line_of(function, start)
-        self.body.querySelectorAll(".code-panel")[panel].querySelector(f'.line[data-line="{line}"]').classList.add("current")
+        mark_code_line(self.body, panel, steps.line_of(function, start))
 
     def element_at(self, canvas, event):
         """(vector index, source) under a pointer event on one of the view's canvases, or None."""
@@ -336,25 +320,10 @@ class DenseView:
             self.select(index, source)
 
     def on_click(self, event):
-        """The softmax button opens the softmax view; a click on empty space steps back."""
-        target = event.target
-        if not hasattr(target, "closest"):
-            return
-        if target.closest(".ox-next") is not None:
-            app, index = self.app, self.index
-            later(lambda: open_softmax(app, index))
-        elif target.classList.contains("ox-bg"):
-            later(self.app.explainer.back)
+        """The softmax button opens the softmax view."""
+        if hasattr(event.target, "closest") and event.target.closest(".ox-next") is not None:
+            self.nav.push(SoftmaxView, self.index)
 
     def destroy(self):
         """Drop every listener and its proxy."""
         self.listeners.clear()
-
-
-def open_softmax(app, index):
-    """Push the softmax view for class index and put the focus on that class's row."""
-    from .softmax_view import SoftmaxView
-    app.explainer.open(lambda: SoftmaxView(app, index))
-    chosen = js.document.querySelector("#explain-body .sm-row.chosen")
-    if chosen is not None:
-        chosen.focus()

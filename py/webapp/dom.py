@@ -1,6 +1,6 @@
-"""Small DOM helpers shared by the browser views (PyScript main thread)."""
+"""Small DOM helpers shared by the browser layer (PyScript main thread)."""
 import js
-from pyodide.ffi import create_proxy, to_js
+from pyodide.ffi import create_once_callable, create_proxy, to_js
 from pyscript import document
 
 
@@ -15,10 +15,16 @@ def every(selector, root=None):
 
 
 def set_text(selector, text):
-    """Set an element's text content."""
+    """Set an element's text content (text, never markup)."""
     element = one(selector)
     if element is not None:
         element.textContent = text
+
+
+def closest(event, selector):
+    """The element matching selector that an event happened in (None for events on non-elements)."""
+    target = event.target
+    return target.closest(selector) if target is not None and hasattr(target, "closest") else None
 
 
 def paint(canvases, rgba):
@@ -29,6 +35,32 @@ def paint(canvases, rgba):
     for i, canvas in enumerate(canvases[:count]):
         pixels = js.Uint8ClampedArray.new(buffer, i * size, size)
         canvas.getContext("2d").putImageData(js.ImageData.new(pixels, width, height), 0, 0)
+
+
+def mark_code_line(root, panel, line):
+    """Highlight line `line` of the `panel`-th code panel under root (and no other line)."""
+    for current in every(".code-panel .line.current", root):
+        current.classList.remove("current")
+    panels = every(".code-panel", root)
+    if panel < len(panels):
+        element = one(f'.line[data-line="{line}"]', panels[panel])
+        if element is not None:
+            element.classList.add("current")
+
+
+def later(function):
+    """Run function after the current event: a handler must not destroy its own proxy while it runs."""
+    js.setTimeout(create_once_callable(lambda *_: function()), 0)
+
+
+def media(query):
+    """True when a CSS media query matches now."""
+    return bool(js.window.matchMedia(query).matches)
+
+
+def reduced_motion():
+    """True when the visitor asked the system for less motion."""
+    return media("(prefers-reduced-motion: reduce)")
 
 
 class Listeners:

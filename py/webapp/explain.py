@@ -1,107 +1,131 @@
-"""The explanation area under the overview: a stack of views; Escape or a click on empty space steps back."""
-import importlib
+"""The explanation panel: a stack of views opened in place beside the clicked neuron's layer.
+
+It is the one place that opens views (views open others through push), steps back (Escape, the back
+button, a click on empty space) and moves the focus and says so to screen readers.
+"""
 import time
+from collections import namedtuple
 
-from cnn_explainer.markup import escape
+import js
+from pyodide.ffi import to_js
 
-from .dom import one
+from cnn_explainer import model, ops, steps
+
+from .conv_view import ConvView
+from .dense_view import DenseView
+from .dom import Listeners, closest, later, one
+from .input_view import InputView
+from .pool_view import PoolView
+from .relu_view import ReluView
+
+VIEWS = {"input": InputView, "conv2d": ConvView, "relu": ReluView, "max_pool2d": PoolView, "output": DenseView}
+BACKDROP = "#explain, #explain-body, .explain-head, .backdrop"  # clicks here land on empty space: step back
+Entry = namedtuple("Entry", "view_class args return_focus")  # return_focus: a selector to focus when we come back
 
 
-VIEWS_BY_KIND = {"conv2d": "conv_view.ConvView", "relu": "relu_view.ReluView",
-                 "max_pool2d": "pool_view.PoolView", "output": "dense_view.DenseView"}
-
-
-def view_for(app, layer, index):
-    """The view that explains a neuron of the overview (None for the input channels)."""
-    kind = app.overview.kind_of.get(layer)
-    if kind not in VIEWS_BY_KIND:
-        return None
-    module, name = VIEWS_BY_KIND[kind].split(".")
-    view_class = getattr(importlib.import_module(f".{module}", __package__), name)
-    return view_class(app, index) if kind == "output" else view_class(app, layer, index)
+def focus(element):
+    """Move the keyboard focus to an element without scrolling the page."""
+    if element is not None:
+        element.focus(to_js({"preventScroll": True}, dict_converter=js.Object.fromEntries))
 
 
 def warm_up():
-    """Import the view modules and read the code they show, so the first click opens as fast as later ones."""
-    from cnn_explainer import model, ops, steps
-    from . import conv_view, dense_view, pool_view, relu_view, softmax_view  # noqa: F401
+    """Read the code the views show, so the first click opens as fast as later ones."""
     for function in (steps.conv_cell, steps.conv_total, steps.relu_cell, steps.pool_cell, steps.dense_cell,
-                     steps.softmax_terms, ops.conv2d, model.Model.conv_intermediates):
+                     steps.softmax_terms, steps.scale_cell, ops.conv2d, model.Model.conv_intermediates):
         steps.source(function)
 
 
 class Explainer:
-    """Opens views (each made by a factory, so it can be rebuilt for a new image) and steps back through them."""
+    """Opens views in the panel (each rebuilt from its class and arguments when the image changes) and steps back."""
 
-    def __init__(self, app):
-        self.app, self.factories, self.view, self.origin = app, [], None, None
-        self.pinned = None  # (layer, index) of the overview neuron being explained: it stays lit
+    def __init__(self, state):
+        self.state, self.overview = state, None
+        self.stack, self.view, self.origin = [], None, None
+        self.stage, self.section, self.body = one("#stage"), one("#explain"), one("#explain-body")
+        self.listeners = Listeners()
+        self.listeners.add(self.section, "click", self.on_click)
 
     @property
     def is_open(self):
-        return bool(self.factories)
+        return bool(self.stack)
 
-    def open(self, factory, origin=None):
-        """Push a view (made by factory()) on top of the current one."""
-        if not self.factories:
-            self.origin = origin
-        self.factories.append(factory)
-        self.show_top()
-        one("#explain").scrollIntoView()
+    def attach(self, overview):
+        """Work with a new overview (a new model): every view closes."""
+        self.close(refocus=False)
+        self.overview = overview
 
     def open_neuron(self, layer, index, origin=None):
-        """Open the explanation of an overview neuron; False when it has none."""
-        if self.app.overview.kind_of.get(layer) not in VIEWS_BY_KIND:
-            return False
-        self.factories, self.pinned = [], (layer, index)
-        self.app.overview.highlight(layer, index)
-        self.open(lambda: view_for(self.app, layer, index), origin)
-        return True
+        """Open the explanation of an overview neuron in place; returns the info line's text (None: it has none)."""
+        view_class = VIEWS.get(self.overview.kind_of.get(layer))
+        if view_class is None:
+            return None
+        self.stack, self.origin = [Entry(view_class, (layer, index), None)], origin
+        text = self.overview.pin(layer, index)
+        self.overview.rail(self.stage, layer)
+        self.show_top(announce=True)
+        return text
 
-    def show_top(self):
+    def push(self, view_class, *args, return_focus=None):
+        """Open another view on top of the current one (after this event: the caller's own listener goes with it)."""
+        def open_now():
+            self.stack.append(Entry(view_class, args, return_focus))
+            self.show_top(announce=True)
+        later(open_now)
+
+    def show_top(self, announce=False, return_to=None):
         """Destroy the visible view and mount the top of the stack (with the current activations)."""
         if self.view is not None:
             self.view.destroy()
             self.view = None
-        section = one("#explain")
-        if not self.factories:
-            section.hidden = True
-            one("#explain-body").innerHTML = ""
-            document_body().classList.remove("explaining")
+        if not self.stack:
+            self.section.hidden = True
+            self.body.innerHTML = ""
             return
         start = time.perf_counter()  # the open time counts building the view's numbers and drawing it
-        self.view = self.factories[-1]()
-        section.hidden = False
-        document_body().classList.add("explaining")
-        one("#explain-title").innerHTML = escape(self.view.title)
-        one("#explain-back").textContent = "← Back" if len(self.factories) > 1 else "← Back to the overview"
-        self.view.mount(one("#explain-body"))
-        document_body().dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
-
-    def close_all(self):
-        """Close every view without moving the focus (e.g. when the model changes)."""
-        self.factories, self.pinned = [], None
-        self.show_top()
+        entry = self.stack[-1]
+        self.view = entry.view_class(self.state.model, self.state.acts, self, *entry.args)
+        self.section.hidden = False
+        one("#explain-title").textContent = self.view.title
+        one("#explain-back").textContent = "← Back" if len(self.stack) > 1 else "← Overview"
+        self.view.mount(self.body)
+        js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
+        if announce:
+            one("#explain-status").textContent = f"Explanation opened: {self.view.title}"
+            first = getattr(self.view, "focus_first", None)
+            focus((one(first, self.body) if first else None) or one("#explain-title"))
+        elif return_to:
+            focus(one(return_to, self.body) or one("#explain-title"))
 
     def back(self):
-        """Step back one view; from the first one, return to the overview and refocus the neuron."""
-        if not self.factories:
+        """Step back one view; from the first one, close the panel and refocus the neuron."""
+        if not self.stack:
             return
-        self.factories.pop()
+        left = self.stack.pop()
+        if self.stack:
+            self.show_top(return_to=left.return_focus)
+        else:
+            self.close()
+
+    def close(self, refocus=True):
+        """Close every view and give the stage back to the overview (focus back on the neuron that was explained)."""
+        was_open = bool(self.stack)
+        self.stack = []
         self.show_top()
-        if not self.factories:
-            self.pinned = None
-            self.app.overview.clear_highlight()
-            if self.origin is not None:
-                self.origin.focus()
+        if self.overview is not None:
+            self.overview.unpin()
+            self.overview.clear_highlight()
+            self.overview.unrail(self.stage)
+        if was_open and refocus:
+            one("#explain-status").textContent = "Explanation closed"
+            focus(self.origin)
 
     def refresh(self):
-        """Rebuild the visible view, e.g. after the input image changed."""
-        if self.factories:
+        """Rebuild the visible view, e.g. after the input image changed or the screen turned."""
+        if self.stack:
             self.show_top()
 
-
-def document_body():
-    """The page's <body>."""
-    from pyscript import document
-    return document.body
+    def on_click(self, event):
+        """A click on empty space in the panel steps back."""
+        if closest(event, "*") is not None and event.target.matches(BACKDROP):
+            self.back()

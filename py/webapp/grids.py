@@ -11,11 +11,11 @@ UNREVEALED = np.array([241, 245, 249, 255], np.uint8)  # cells the animation has
 class Grid:
     """One 2-D map drawn in a `.grid` element made by markup.grid_html."""
 
-    def __init__(self, element, values, limit):
+    def __init__(self, element, values, limit, rgba=None):
         self.element, self.values = element, np.asarray(values)
         self.canvas = element.querySelector("canvas")
         self.box = element.querySelector(".window-box")
-        self.rgba = colormap.diverging_rgba(self.values, limit)
+        self.rgba = colormap.diverging_rgba(self.values, limit) if rgba is None else rgba
         self.revealed = None
         self.reveal(self.values.size)
 

@@ -1,48 +1,52 @@
-"""The overview in the page: mount the markup once, then repaint maps and probabilities on every input."""
+"""The overview in the page: mounted once per model (or taken over from the build's first paint), repainted per input."""
 import numpy as np
 
 from cnn_explainer import colormap, layout, markup
 
 from .dom import every, one, paint
 
-INPUT_GRADIENTS = {"red": "rgb(0,0,0), rgb(220,38,38)", "green": "rgb(0,0,0), rgb(22,163,74)",
-                   "blue": "rgb(0,0,0), rgb(37,99,235)"}
-
 
 class Overview:
-    """All columns of the network drawn into #network, with hover highlighting and colour legends."""
+    """All columns of the network in #network: maps, probabilities, legends, highlights and the rail beside a panel."""
 
     def __init__(self, model):
         self.model = model
         self.columns, self.nodes, self.edges, self.size = layout.overview(model)
         self.kind_of = {col.name: col.kind for col in self.columns}
+        self.position_of = {col.name: i for i, col in enumerate(self.columns)}
         self.hidden = [col.name for col in self.columns if col.kind not in ("input", "output")]
-        self.acts, self.level, self.highlighted = None, "module", []
+        self.highlighted, self.pinned, self.rail_position = [], None, None
 
     def mount(self):
-        """Write the overview's markup and keep handles on every canvas, column by column."""
+        """Write the overview's markup (unless the build's first paint of this model is there) and keep handles."""
         root = one("#network")
-        root.innerHTML = markup.overview_html(self.model, self.columns, self.nodes, self.edges, self.size)
-        root.style.aspectRatio = f"{layout.WIDTH} / {layout.HEIGHT}"
-        self.canvases = {col.name: [b.firstElementChild for b in every(f'.node.map[data-layer="{col.name}"]', root)]
-                         for col in self.columns if col.kind != "output"}
+        net = one(".net", root)
+        if net is None or net.getAttribute("data-model") != self.model.name:
+            root.innerHTML = markup.overview_html(self.model, self.columns, self.nodes, self.edges, self.size)
+        self.root = root
+        self.canvases = {col.name: [b.firstElementChild for b in every(f'.node.map[data-col="{i}"]', root)]
+                         for i, col in enumerate(self.columns) if col.kind != "output"}
         self.outputs = every(".node.out", root)
+        self.groups = every(".col", root) + every(".edge-col", root)
         first = one(".node", root)
         if first is not None:
             first.tabIndex = 0  # roving tab stop: one Tab reaches the network, arrows move inside it
 
-    def update(self, acts, level=None):
+    def node(self, layer, index):
+        """The element of one neuron (found by numbers: a layer's name never goes into a selector)."""
+        return one(f'.node[data-col="{self.position_of[layer]}"][data-index="{int(index)}"]', self.root)
+
+    def update(self, acts, level):
         """Repaint every map, the probabilities and the legends for new activations or a new colour level."""
-        self.acts, self.level = acts, level or self.level
-        paint(self.canvases["input"], colormap.input_rgba(acts["input"], self.model.pixel_range))
-        limits = colormap.limits(acts, self.hidden, self.level)
-        for name in self.hidden:
-            paint(self.canvases[name], colormap.layer_rgba(acts[name], limits[name]))
+        self.acts = acts
+        for layer, rgba in colormap.overview_rgba(self.model, acts, self.hidden, level).items():
+            paint(self.canvases[layer], rgba)
         self.show_probabilities(acts[self.model.layers[-1].name])
-        self.show_legends(limits)
+        limits = colormap.limits(acts, self.hidden, level)
+        one("#legends").innerHTML = markup.overview_legends_html(self.model, self.hidden, limits, level)
 
     def show_probabilities(self, probabilities):
-        """Fill the class rows: bar width, percentage, and the top class emphasised."""
+        """Fill the class rows: bar width, percentage, and the top class emphasised; and the prediction line."""
         top = int(np.argmax(probabilities))
         for i, row in enumerate(self.outputs):
             p = float(probabilities[i])
@@ -53,43 +57,23 @@ class Overview:
         prediction = one("#prediction")
         prediction.dataset.label = self.model.classes[top]
         prediction.dataset.probability = f"{float(probabilities[top]):.6f}"
-        prediction.innerHTML = (f'Prediction: <strong>{markup.escape(self.model.classes[top])}</strong> '
-                                f'<span class="muted">({markup.percent(float(probabilities[top]))})</span>')
-
-    def show_legends(self, limits):
-        """Colour legends: input channels, the activation range(s) of the current level, and the output."""
-        gradient = colormap.legend_gradient()
-        parts = []
-        if self.model.input_shape[-1] == 3:
-            parts += [markup.legend_html(f"input {c}", g, *self.model.pixel_range, f"input-{c}") for c, g in INPUT_GRADIENTS.items()]
-        if self.level == "unit":
-            top = max(float(limits[name].max()) for name in self.hidden)
-            parts.append(markup.legend_html("each neuron: its own ±max (largest shown)", gradient, -top, top, "unit"))
-        else:
-            groups = colormap.modules(self.hidden) if self.level == "module" else [self.hidden]
-            for i, group in enumerate(groups):
-                top = float(limits[group[0]].max())
-                title = f"module {i + 1} ({group[0]} … {group[-1]})" if self.level == "module" else "all hidden layers"
-                parts.append(markup.legend_html(title, gradient, -top, top, f"{self.level}-{i + 1}"))
-        parts.append(markup.legend_html("output probability", "rgb(241,245,249), rgb(30,64,175)", 0.0, 1.0, "output"))
-        one("#legends").innerHTML = "".join(parts)
+        prediction.innerHTML = markup.prediction_html(self.model.classes, probabilities)
 
     def highlight(self, layer, index):
         """Emphasise a neuron, its incoming edges and its source neurons; return the info line's text."""
         self.clear_highlight()
-        names = [col.name for col in self.columns]
-        position = names.index(layer)
-        marked = [one(f'.node[data-layer="{layer}"][data-index="{index}"]')]
-        group = one(f'#edges g[data-target="{layer}:{index}"]')
+        position = self.position_of[layer]
+        marked = [self.node(layer, index)]
+        group = one(f'#edges g[data-target="{position}:{int(index)}"]', self.root)
         if group is not None:
             marked.append(group)
         if position > 0:
             previous = self.columns[position - 1]
             for j in layout.sources(self.kind_of[layer], index, previous.shape[-1]):
-                marked.append(one(f'.node[data-layer="{previous.name}"][data-index="{j}"]'))
+                marked.append(self.node(previous.name, j))
         for element in marked:
             element.classList.add("lit")
-        one("#network").classList.add("focusing")
+        self.root.classList.add("focusing")
         self.highlighted = marked
         return markup.hover_text(layer, self.kind_of[layer], index, self.acts, self.model.classes)
 
@@ -98,4 +82,42 @@ class Overview:
         for element in self.highlighted:
             element.classList.remove("lit")
         self.highlighted = []
-        one("#network").classList.remove("focusing")
+        self.root.classList.remove("focusing")
+
+    def pin(self, layer, index):
+        """Keep one neuron lit (the one being explained) until unpin(); returns the info line's text."""
+        self.unpin()
+        self.pinned = (layer, index)
+        self.node(layer, index).classList.add("pinned")
+        return self.highlight(layer, index)
+
+    def unpin(self):
+        """Forget the pinned neuron."""
+        if self.pinned is not None:
+            element = self.node(*self.pinned)
+            if element is not None:
+                element.classList.remove("pinned")
+        self.pinned = None
+
+    def rail(self, stage, layer):
+        """Shrink the overview into a rail left of an explanation of `layer`: later columns fade, the panel gets the rest."""
+        position = self.position_of[layer]
+        place = layout.rail(self.columns, self.size, position)
+        style = stage.style
+        style.setProperty("--rail-scale", f"{place.scale:.4f}")
+        style.setProperty("--rail-shift", f"{100 * place.shift / layout.WIDTH:.4f}")
+        style.setProperty("--panel-left", f"{100 * place.panel_left / layout.WIDTH:.4f}")
+        cut = layout.tall_cut(self.columns, position)
+        style.setProperty("--tall-cut", f"{layout.TALL_WIDTH} / {cut:.1f}")
+        for group in self.groups:
+            group.classList.toggle("after", int(group.dataset.col) > position)
+        self.rail_position = position
+        stage.classList.toggle("shifted", place.shift < 0)  # earlier columns slid off to the left: fade that edge
+        stage.classList.add("explaining")
+
+    def unrail(self, stage):
+        """Give the whole stage back to the overview."""
+        stage.classList.remove("explaining", "shifted")
+        for group in self.groups:
+            group.classList.remove("after")
+        self.rail_position = None

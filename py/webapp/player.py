@@ -4,22 +4,17 @@ import time
 import js
 from pyodide.ffi import create_proxy
 
-from cnn_explainer import steps
+from cnn_explainer import markup, steps
 
-from .dom import Listeners
+from .dom import Listeners, reduced_motion
 
 SPEEDS = {"slow": 600, "normal": 140, "fast": 30}  # ms per phase
-
-
-def reduced_motion():
-    """True when the visitor asked the system for less motion."""
-    return bool(js.window.matchMedia("(prefers-reduced-motion: reduce)").matches)
 
 
 def controls_html(label):
     """Play/pause, step buttons and speed control for one view."""
     options = "".join(f'<option value="{k}"{" selected" if k == "normal" else ""}>{k}</option>' for k in SPEEDS)
-    return (f'<div class="player" role="group" aria-label="{label} animation controls">'
+    return (f'<div class="player" role="group" aria-label="{markup.escape(label)}: animation controls">'
             '<button type="button" class="play" aria-pressed="false">Play</button>'
             '<button type="button" class="step-back" aria-label="Previous position">◀ Step</button>'
             '<button type="button" class="step-forward" aria-label="Next position">Step ▶</button>'
@@ -67,8 +62,7 @@ class Player:
         start = time.perf_counter()
         self.show(self.position, self.phase)
         label = self.root.querySelector(".position")
-        row, col = self.position
-        label.textContent = f"output[{row}, {col}] of a {self.shape[0]}×{self.shape[1]} map (indices count from 0, as in the code)"
+        label.innerHTML = f"{markup.cell_text(self.position, self.shape)} · in the code {markup.code_index('output', *self.position)}"
         js.document.body.dataset.stepMs = f"{(time.perf_counter() - start) * 1000:.2f}"
 
     def tick(self):

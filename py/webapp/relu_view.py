@@ -1,8 +1,7 @@
 """ReLU explained: input map → max(0, x) = y → output map, one value at a time."""
-import numpy as np
-
-from cnn_explainer import ops, steps
-from cnn_explainer.markup import number, number_fixed
+from cnn_explainer import colormap, ops, steps
+from cnn_explainer.markup import cell_text
+from cnn_explainer.numbers import fixed, number
 
 from .stepview import StepView
 
@@ -13,21 +12,21 @@ class ReluView(StepView):
     phases = 2
     code = ((steps.relu_cell, ["value =", "return"]), (ops.relu, None))
 
-    def __init__(self, app, layer, index):
-        acts, model = app.acts, app.model
+    def __init__(self, model, acts, nav, layer, index):
         self.layer, self.index = layer, index
         self.title = f"ReLU · {layer}, neuron {index + 1}"
         self.lede = ("ReLU (rectified linear unit) keeps positive values and replaces negative ones with zero. "
                      "It is what lets the network bend: without it, stacked convolutions would be one big linear map.")
         source = model.input_of(layer, acts)[..., index]
-        limit = float(np.abs(source).max()) or 1.0
-        super().__init__(app, source, acts[layer][..., index], limit, limit)
+        limit = colormap.limit_of(source)
+        super().__init__(source, acts[layer][..., index], limit, limit)
 
     def formula_html(self, position, phase):
         """max(0, x) = y with this cell's numbers."""
         value, result = steps.relu_cell(self.input_map, *position)
         forward = float(self.output_map[position])
-        shown = number_fixed(result) if phase == 1 else "?"
-        return (f'<p class="eq">max(0, <span class="x">{number_fixed(value)}</span>) = '
+        shown = fixed(result) if phase == 1 else "?"
+        return (f'<p class="where">{cell_text(position)}</p>'
+                f'<p class="eq">max(0, <span class="x">{fixed(value)}</span>) = '
                 f'<span class="result" data-value="{float(result)!r}">{shown}</span></p>'
                 f'<p class="check">forward pass at this cell: <span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')

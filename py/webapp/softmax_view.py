@@ -1,10 +1,10 @@
 """Softmax explained: the ten logits, e to the power of each, and each one's share of their sum."""
 from cnn_explainer import ops, steps
 from cnn_explainer import output_explain as ox
-from cnn_explainer.markup import code_html, escape
+from cnn_explainer.markup import code_panels_html, escape
+from cnn_explainer.numbers import number, percent
 
-from .dense_view import later
-from .dom import Listeners
+from .dom import Listeners, mark_code_line
 
 # the softmax_terms line behind each part of the formula
 CODE_LINES = {"exp": "exps =", "sum": "total =", "share": "return"}
@@ -23,28 +23,29 @@ class SoftmaxView:
     """Logits → e^logit → share of the sum, for every class; the formula written out for one chosen class."""
 
     title = "Softmax · from logits to probabilities"
+    focus_first = ".sm-row.chosen"
 
-    def __init__(self, app, index):
-        self.app, self.chosen = app, index
-        logits = app.model.logits(app.acts)
-        self.terms, self.total = ox.softmax_table(logits, app.model.classes)
-        self.forward = [float(p) for p in app.acts[app.model.layers[-1].name]]
+    def __init__(self, model, acts, nav, index):
+        self.chosen = index
+        logits = model.logits(acts)
+        self.terms, self.total = ox.softmax_table(logits, model.classes)
+        self.forward = [float(p) for p in acts[model.layers[-1].name]]
         self.listeners = Listeners()
 
     def mount(self, body):
         """Draw the table, the formula and the code, and listen for pointing and focus."""
         self.body = body
         body.innerHTML = (
-            '<div class="sm-view"><p class="lede">The dense layer gives every class a score, its <em>logit</em>: any '
+            '<div class="sm-view backdrop"><p class="lede">The dense layer gives every class a score, its <em>logit</em>: any '
             'number, positive or negative. Softmax turns the scores into probabilities in two moves: raise e (≈ 2.718) '
             'to the power of each logit, which makes every score positive and makes the large ones much larger, then '
             'divide each by the sum of all of them, so that the shares add up to 1.</p>'
-            f'<div class="sm-table" role="group" aria-label="Every class: logit, e to the logit, probability">{self.rows_html()}</div>'
-            '<div class="sm-formula" aria-live="polite"></div>'
+            f'<div class="sm-table backdrop" role="group" aria-label="Every class: logit, e to the logit, probability">{self.rows_html()}</div>'
+            '<div class="sm-formula backdrop" aria-live="polite"></div>'
             f'<p class="sm-note">The forward pass (<code>ops.softmax</code>) first subtracts the largest logit '
-            f'({ox.number(max(t.logit for t in self.terms))}) from every logit. Every e-power shrinks by the same '
+            f'({number(max(t.logit for t in self.terms))}) from every logit. Every e-power shrinks by the same '
             'factor, so the shares do not change, but e never overflows for huge logits.</p>'
-            f'{self.code_html()}</div>')
+            f'{code_panels_html((steps.softmax_terms, ops.softmax))}</div>')
         self.show_formula()
         for event, handler in (("pointerover", self.on_point), ("focusin", self.on_point),
                                ("pointerout", self.on_leave), ("focusout", self.on_leave), ("click", self.on_click)):
@@ -58,31 +59,31 @@ class SoftmaxView:
         rows = ['<div class="sm-head" aria-hidden="true"><span>class</span><span>logit z</span><span class="sm-arrow"></span>'
                 '<span>e<sup>z</sup></span><span class="sm-arrow"></span><span>probability = e<sup>z</sup> / Σ</span></div>']
         for t in self.terms:
-            label = (f"{t.name}: logit {ox.number(t.logit)}, e to the logit {ox.number(t.exp)}, "
-                     f"probability {ox.share_text(t.share)}. Show its formula")
+            label = (f"{t.name}: logit {number(t.logit)}, e to the logit {number(t.exp)}, "
+                     f"probability {percent(t.share)}. Show its formula")
             rows.append(
                 f'<button type="button" class="sm-row{" chosen" if t.index == self.chosen else ""}" data-class="{t.index}" '
                 f'data-logit="{t.logit!r}" data-exp="{t.exp!r}" data-probability="{t.share!r}" '
                 f'aria-label="{escape(label)}" aria-pressed="{"true" if t.index == self.chosen else "false"}">'
                 f'<span class="sm-name">{escape(t.name)}</span>'
-                f'<span class="sm-bar">{bar_html(abs(t.logit) / widest_logit, t.logit < 0, True)}'
-                f'<span class="sm-num">{ox.number(t.logit)}</span></span><span class="sm-arrow">→</span>'
-                f'<span class="sm-bar">{bar_html(t.exp / widest_exp)}<span class="sm-num">{ox.number(t.exp)}</span></span>'
+                f'<span class="sm-bar sm-logit">{bar_html(abs(t.logit) / widest_logit, t.logit < 0, True)}'
+                f'<span class="sm-num">{number(t.logit)}</span></span><span class="sm-arrow">→</span>'
+                f'<span class="sm-bar sm-exp">{bar_html(t.exp / widest_exp)}<span class="sm-num">{number(t.exp)}</span></span>'
                 f'<span class="sm-arrow">→</span>'
-                f'<span class="sm-bar">{bar_html(t.share)}<span class="sm-num">{ox.share_text(t.share)}</span></span></button>')
+                f'<span class="sm-bar sm-share">{bar_html(t.share)}<span class="sm-num">{percent(t.share)}</span></span></button>')
         return "".join(rows)
 
     def term(self, t, html, code):
         """One focusable term of the formula, tied to its class's row."""
         chosen = " chosen" if t.index == self.chosen else ""
         return (f'<button type="button" class="sm-term{chosen}" data-class="{t.index}" data-code="{code}" '
-                f'aria-label="the {escape(t.name)} term: {escape(ox.exp_text(t.logit))} = {ox.number(t.exp)}">{html}</button>')
+                f'aria-label="the {escape(t.name)} term: {escape(ox.exp_text(t.logit))} = {number(t.exp)}">{html}</button>')
 
     def show_formula(self):
         """Write the chosen class's softmax with the real numbers, and the result beside the forward pass's."""
         t = self.terms[self.chosen]
         powers = " + ".join(self.term(u, ox.exp_html(u.logit), "exp") for u in self.terms)
-        values = " + ".join(self.term(u, ox.number(u.exp), "sum") for u in self.terms)
+        values = " + ".join(self.term(u, number(u.exp), "sum") for u in self.terms)
         forward = self.forward[self.chosen]
         self.body.querySelector(".sm-formula").innerHTML = (
             f'<h3>The probability of “{escape(t.name)}”</h3>'
@@ -91,23 +92,15 @@ class SoftmaxView:
             f'<span class="sm-frac"><span class="sm-top">{self.term(t, ox.exp_html(t.logit), "exp")}</span>'
             f'<span class="sm-bottom">{powers}</span></span>'
             f'<span class="sm-lhs">=</span>'
-            f'<span class="sm-frac"><span class="sm-top">{self.term(t, ox.number(t.exp), "sum")}</span>'
+            f'<span class="sm-frac"><span class="sm-top">{self.term(t, number(t.exp), "sum")}</span>'
             f'<span class="sm-bottom">{values}</span></span>'
             f'<span class="sm-lhs">=</span><span class="sm-last"><span class="sm-frac" data-code="sum"><span class="sm-top">'
-            f'{ox.number(t.exp)}</span><span class="sm-bottom">{ox.number(self.total)}</span></span>'
-            f'<span data-code="share">= <span class="result" data-value="{t.share!r}">{ox.number(t.share, 4)}</span>'
-            f' ({ox.share_text(t.share)})</span></span></div>'
+            f'{number(t.exp)}</span><span class="sm-bottom">{number(self.total)}</span></span>'
+            f'<span data-code="share">= <span class="result" data-value="{t.share!r}">{number(t.share, 4)}</span>'
+            f' ({percent(t.share)})</span></span></div>'
             f'<p class="check">The forward pass gives <span class="forward-value" data-value="{forward!r}">'
-            f'{ox.number(forward, 4)}</span>. Point at or focus a term to find its class; pick a class to see its formula.</p>')
+            f'{number(forward, 4)}</span>. Point at or focus a term to find its class; pick a class to see its formula.</p>')
         self.mark_code("share")
-
-    def code_html(self):
-        """The written-out softmax step and the forward pass's softmax."""
-        panels = []
-        for function in (steps.softmax_terms, ops.softmax):
-            lines, first = steps.source(function)
-            panels.append(code_html(lines, first, f"py/{function.__module__.replace('.', '/')}.py · {function.__name__}"))
-        return f'<div class="code-row">{"".join(panels)}</div>'
 
     def highlight(self, index):
         """Light up one class everywhere: its row and its terms (None clears)."""
@@ -119,10 +112,7 @@ class SoftmaxView:
 
     def mark_code(self, part):
         """Highlight the softmax_terms line that computes one part of the formula."""
-        for line in self.body.querySelectorAll(".code-panel .line.current"):
-            line.classList.remove("current")
-        line = steps.line_of(steps.softmax_terms, CODE_LINES[part])
-        self.body.querySelector(f'.code-panel .line[data-line="{line}"]').classList.add("current")
+        mark_code_line(self.body, 0, steps.line_of(steps.softmax_terms, CODE_LINES[part]))
 
     def on_point(self, event):
         """Pointing at or focusing a row or a term lights its class up and its line of code."""
@@ -144,14 +134,10 @@ class SoftmaxView:
             self.highlight(None)
 
     def on_click(self, event):
-        """Picking a class (its row or one of its terms) writes out its formula; a click on empty space steps back."""
+        """Picking a class (its row or one of its terms) writes out its formula."""
         target = event.target
-        if not hasattr(target, "closest"):
-            return
-        owner = target.closest("[data-class]")
+        owner = target.closest("[data-class]") if hasattr(target, "closest") else None
         if owner is None:
-            if target.matches(".sm-view, .sm-formula, .sm-table"):
-                later(self.app.explainer.back)
             return
         self.chosen = int(owner.getAttribute("data-class"))
         for row in self.body.querySelectorAll(".sm-row"):

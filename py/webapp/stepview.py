@@ -1,6 +1,7 @@
 """The shared shape of the formula views: input grid → the formula at one position → output grid, animated."""
 from cnn_explainer import markup, steps
 
+from .dom import mark_code_line
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -13,10 +14,12 @@ class StepView:
     phases = 2
     window = (1, 1)
     stride = (1, 1)
+    names = ("input", "output")  # what the two grids show
     code = ()  # ((function, [line start per phase] or None), ...): the first panel follows the animation
+    colours = (None, None)  # RGBA of the two grids, when not the diverging scale of their values
 
-    def __init__(self, app, input_map, output_map, input_limit, output_limit):
-        self.app, self.input_map, self.output_map = app, input_map, output_map
+    def __init__(self, input_map, output_map, input_limit, output_limit):
+        self.input_map, self.output_map = input_map, output_map
         self.limits = (input_limit, output_limit)
 
     def formula_html(self, position, phase):
@@ -26,24 +29,20 @@ class StepView:
     def mount(self, body):
         """Draw the view into body and start the animation."""
         self.body = body
-        panels = []
-        for function, _ in self.code:
-            lines, first = steps.source(function)
-            module = function.__module__.replace(".", "/")
-            panels.append(markup.code_html(lines, first, f"py/{module}.py · {function.__name__}"))
+        into, out = self.names
         body.innerHTML = (
-            f'<p class="lede">{self.lede}</p><div class="stepview">'
-            f'<div class="side"><h4>input</h4>{markup.grid_html("in", self.input_map.shape, "input map")}</div>'
+            f'<p class="lede">{self.lede}</p><div class="stepview backdrop">'
+            f'<div class="side"><h4>{markup.escape(into)}</h4>{markup.grid_html("in", self.input_map.shape, f"{into} map")}</div>'
             '<div class="formula" aria-live="polite"></div>'
-            f'<div class="side"><h4>output</h4>{markup.grid_html("out", self.output_map.shape, "output map: point or use the arrow keys to choose a cell")}</div>'
-            f'</div>{controls_html(self.title)}<div class="code-row">{"".join(panels)}</div>')
-        self.input_grid = Grid(body.querySelector(".grid.in"), self.input_map, self.limits[0])
-        self.output_grid = Grid(body.querySelector(".grid.out"), self.output_map, self.limits[1])
+            f'<div class="side"><h4>{markup.escape(out)}</h4>'
+            f'{markup.grid_html("out", self.output_map.shape, f"{out} map: point or use the arrow keys to choose a cell")}</div>'
+            f'</div>{controls_html(self.title)}{markup.code_panels_html([f for f, _ in self.code])}')
+        self.input_grid = Grid(body.querySelector(".grid.in"), self.input_map, self.limits[0], self.colours[0])
+        self.output_grid = Grid(body.querySelector(".grid.out"), self.output_map, self.limits[1], self.colours[1])
         self.code_lines = [steps.line_of(self.code[0][0], start) for start in self.code[0][1]] if self.code else []
         self.player = Player(body, self.output_map.shape, self.phases, self.show)
         self.player.follow(self.output_grid)
         self.player.start()
-
 
     def show(self, position, phase):
         """Draw one animation frame: windows, revealed output, formula and highlighted code line."""
@@ -55,11 +54,8 @@ class StepView:
         formula = self.body.querySelector(".formula")
         formula.innerHTML = self.formula_html(position, phase)
         formula.classList.toggle("done", done)  # the forward pass's value is shown once the step has its result
-        for line in self.body.querySelectorAll(".code-panel:first-child .line.current"):
-            line.classList.remove("current")
         if self.code_lines:
-            current = self.body.querySelector(f'.code-panel:first-child .line[data-line="{self.code_lines[phase]}"]')
-            current.classList.add("current")
+            mark_code_line(self.body, 0, self.code_lines[phase])
         data = self.body.dataset
         data.row, data.col, data.phase = str(row), str(col), str(phase)
 

@@ -34,7 +34,13 @@ new MutationObserver(() => {
 
 def stale_sources(dist=DIST):
     """Source files whose copy in dist differs from the checkout (dist built from older sources)."""
-    pairs = [("index.html", "index.html")]
+    import prerender
+    pairs, stale = [], []
+    with open(os.path.join(REPO_ROOT, "index.html")) as f:
+        template = prerender.template_hash(f.read())
+    built = os.path.join(dist, "index.html")
+    if not os.path.exists(built) or f'name="pycnn-template" content="{template}"' not in open(built).read():
+        stale.append("index.html")  # the built page records the hash of the template it was drawn from
     for folder in ("py", "static", "weights"):
         for parent, dirs, files in os.walk(os.path.join(REPO_ROOT, folder)):
             dirs[:] = [d for d in dirs if d != "__pycache__" and not d.endswith(".egg-info")]
@@ -42,8 +48,8 @@ def stale_sources(dist=DIST):
                 rel = os.path.relpath(os.path.join(parent, name), REPO_ROOT)
                 if not name.endswith((".pyc", ".template.js")) and (folder != "weights" or name.endswith((".json", ".npz"))):
                     pairs.append((rel, rel))
-    return [src for src, dst in pairs if not os.path.exists(os.path.join(dist, dst))
-            or not filecmp.cmp(os.path.join(REPO_ROOT, src), os.path.join(dist, dst), shallow=False)]
+    return stale + [src for src, dst in pairs if not os.path.exists(os.path.join(dist, dst))
+                    or not filecmp.cmp(os.path.join(REPO_ROOT, src), os.path.join(dist, dst), shallow=False)]
 
 
 class Site:
@@ -99,6 +105,13 @@ def wait_ready(page, timeout=60000):
     if state != "ready":
         pytest.fail(f"the page did not become ready ({state}): {boot_message(page)!r}; "
                     f"console errors: {getattr(page, 'console_errors', [])}")
+
+
+def settle(page):
+    """Wait until every finite animation and transition of the page has finished (panels slide in, the overview
+    shrinks into its rail): only then do an element's boxes stay where a test measures them."""
+    page.wait_for_function("document.getAnimations().every(a => a.effect.getComputedTiming().endTime === Infinity"
+                           " || a.playState !== 'running')")
 
 
 def snapshot(dist, parent):

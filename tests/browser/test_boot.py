@@ -54,7 +54,7 @@ def test_shows_boot_progress(site, page, wait_ready):
 def test_switching_examples_redraws(site, page, wait_ready):
     page.goto(site.url)
     wait_ready(page)
-    buttons = page.locator("#gallery button[data-example]")
+    buttons = page.locator("#gallery-strip button[data-example]")
     if buttons.count() < 2:
         pytest.fail("dist has no example gallery: build it with the data folder (make dist DATA=...)")
     before = int(page.evaluate("document.body.dataset.renderCount"))

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from cnn_explainer import image, markup, steps, weights
+from cnn_explainer import image, numbers, steps, weights
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,8 @@ def position(page):
 
 def point_at_cell(page, cell, shape):
     """Move the mouse over one cell of the output map."""
+    import harness
+    harness.settle(page)
     box = page.locator(".el-output canvas").bounding_box()
     page.mouse.move(box["x"] + (cell[1] + 0.5) * box["width"] / shape[1], box["y"] + (cell[0] + 0.5) * box["height"] / shape[0])
     page.wait_for_function(f"{POSITION}.join() === '{cell[0]},{cell[1]}'")
@@ -78,7 +80,7 @@ def test_elastic_view_shows_every_channel_and_the_forward_pass_numbers(new_site,
     page.hover('.el-kernel[data-channel="3"]')  # its nine weights, as the table in the tooltip
     assert page.is_visible(".el-tip table.nums")
     shown = page.locator(".el-tip td").all_inner_texts()
-    assert shown == [markup.number_fixed(float(w)) for w in conv.kernel[:, :, 3, NEURON].ravel()]
+    assert shown == [numbers.fixed(float(w)) for w in conv.kernel[:, :, 3, NEURON].ravel()]
     page.focus('.el-bias')  # keyboard focus shows the bias too
     assert float(page.get_attribute(".el-tip .bias-value", "data-value")) == pytest.approx(float(conv.bias[NEURON]), abs=1e-7)
 

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from cnn_explainer import image, weights
-from cnn_explainer import output_explain as ox
+from cnn_explainer.numbers import number
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,9 @@ def data_value(page, selector, name="value"):
 
 def point_at(page, selector, row, col, rows, cols):
     """Move the mouse to the centre of cell (row, col) of a canvas drawn with rows × cols cells."""
+    import harness
     page.locator(selector).scroll_into_view_if_needed()
+    harness.settle(page)
     box = page.locator(selector).bounding_box()
     page.mouse.move(box["x"] + (col + 0.5) * box["width"] / cols, box["y"] + (row + 0.5) * box["height"] / rows)
 
@@ -81,13 +83,16 @@ def test_dense_and_softmax_views_match_the_native_forward_pass(ready_page, dist,
     assert data_value(page, readout, "weight") == pytest.approx(float(kernel[k, i]), abs=1e-6)
     assert data_value(page, readout, "product") == pytest.approx(float(flat[k] * kernel[k, i]), abs=1e-6)
     text = page.inner_text(readout)
-    assert f"{ox.number(flat[k])} × {ox.number(kernel[k, i])} = {ox.number(flat[k] * kernel[k, i])}" in text, text
+    assert f"{number(flat[k])} × {number(kernel[k, i])} = {number(flat[k] * kernel[k, i])}" in text, text
+    row, col, channel = (k // 10) // 13, (k // 10) % 13, k % 10  # people count from 1, the code from 0
+    assert f"value {k + 1} of 1\u2009690 (channel {channel + 1}, row {row + 1}, column {col + 1})" in text, text
+    assert f"x[{k}]" in page.inner_text(readout + " code")
 
     # a map cell points to its place in the vector, and the arrow keys move along the vector
     point_at(page, 'canvas[data-ox="map"][data-channel="4"]', 6, 2, 13, 13)
     place = (6 * 13 + 2) * 10 + 4
     page.wait_for_function(f"document.querySelector('{readout}').dataset.index === '{place}'")
-    assert page.inner_text("#explain-body .ox-index").endswith(f"= {place} (counting from 0, as Python does)")
+    assert page.inner_text("#explain-body .ox-index code").endswith(f"= {place}")
     page.focus('canvas[data-ox="vector"]')
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"document.querySelector('{readout}').dataset.index === '{place + 1}'")

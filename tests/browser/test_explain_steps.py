@@ -60,6 +60,8 @@ def close_views(page):
 
 def go_to_cell(page, row, col):
     """Point at an output cell (the view pauses and shows that cell complete)."""
+    import harness
+    harness.settle(page)
     box = page.locator("#explain-body .grid.out canvas").bounding_box()
     h, w = page.evaluate("(() => { const c = document.querySelector('#explain-body .grid.out canvas'); return [c.height, c.width]; })()")
     page.mouse.move(box["x"] + (col + 0.5) * box["width"] / w, box["y"] + (row + 0.5) * box["height"] / h)
@@ -126,7 +128,7 @@ def test_play_pause_keyboard_steps_and_the_highlighted_code_line(app):
 def test_the_explained_neuron_stays_lit_in_the_overview_until_escape(app):
     open_view(app, "max_pool_1", 2)
     app.mouse.move(5, 5)  # leave the network
-    assert app.get_attribute("#edges g.lit", "data-target") == "max_pool_1:2"
+    assert app.get_attribute("#edges g.lit", "data-target") == "5:2"  # column 5 (max_pool_1), neuron index 2
     assert app.locator('.node.lit[data-layer="max_pool_1"][data-index="2"]').count() == 1
     close_views(app)
     app.mouse.move(5, 5)

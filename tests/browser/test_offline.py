@@ -46,7 +46,7 @@ def test_boots_and_predicts_offline_after_one_visit(browser, new_site, prefix, b
         assert state == "ready", f"offline reload: {state}: {page.evaluate('document.body.dataset.state')}"
         assert page.evaluate("navigator.onLine") is False
         assert page.get_attribute("#prediction", "data-label") == first_label
-        buttons = page.locator("#gallery button[data-example]")
+        buttons = page.locator("#gallery-strip button[data-example]")
         if buttons.count() > 1:  # predicts again on another example, offline
             before = int(page.evaluate("document.body.dataset.renderCount"))
             buttons.nth(1).click()

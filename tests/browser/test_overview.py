@@ -73,6 +73,7 @@ def test_prediction_and_probabilities_match_the_cli(app):
 
 def test_another_example_redraws_every_column_and_the_output(app):
     before_maps, before = canvas_fingerprints(app), render_count(app)
+    app.click("#more-examples")  # the whole gallery opens on demand
     buttons = app.locator("#gallery button[data-example]")
     current = current_example(app)
     choice = next(i for i in range(buttons.count()) if buttons.nth(i).get_attribute("data-example") != current
@@ -92,7 +93,7 @@ def test_another_example_redraws_every_column_and_the_output(app):
 def test_hover_highlights_incoming_edges_and_sources_and_tells_the_range(app):
     app.hover('.node[data-layer="conv_1_2"][data-index="3"]')
     assert app.locator("#edges g.lit").count() == 1
-    assert app.get_attribute("#edges g.lit", "data-target") == "conv_1_2:3"
+    assert app.get_attribute("#edges g.lit", "data-target") == "3:3"  # column 3 (conv_1_2), neuron index 3
     lit_sources = app.locator('.node.lit[data-layer="relu_1_1"]').count()
     assert lit_sources == 10  # a conv neuron reads every map of the previous layer
     assert "conv_1_2" in app.inner_text("#hover-info") and "values from" in app.inner_text("#hover-info")
@@ -121,11 +122,11 @@ def legends(page):
 
 def test_each_colour_level_changes_the_legend_ranges(app):
     app.check("#show-details")
-    assert app.is_visible("#legends") and app.is_visible(".col-shape")
+    assert app.is_visible("#legends") and app.is_visible(".col-shape") and app.is_visible("#model-info")
     seen = {}
     for level in ("unit", "module", "global"):
         before_maps = canvas_fingerprints(app)
-        app.check(f'#scale-level input[value="{level}"]')
+        app.select_option("#scale-level", level)
         app.wait_for_function(f"document.querySelector('#legends .legend[data-legend^=\"{level}\"]') !== null")
         seen[level] = legends(app)
         if level != "unit":

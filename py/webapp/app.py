@@ -1,0 +1,83 @@
+"""The page's drawing side: the overview, the toolbar's input and gallery, the message line, the explanation panel."""
+import time
+
+import js
+
+from cnn_explainer import markup
+
+from .dom import every, one, set_text
+from .explain import Explainer
+from .overview import Overview
+from .state import State
+
+
+def show_message(text, kind="error"):
+    """Show (or with empty text, clear) the message line under the toolbar (text, never markup)."""
+    box = one("#message")
+    box.textContent = text
+    box.className = f"message {kind}" if text else "message"
+
+
+class App:
+    """Draws the state after every change: a model, an image, a colour level."""
+
+    def __init__(self):
+        self.state = State()
+        self.overview = None
+        self.explainer = Explainer(self.state)
+
+    def use_model(self, model):
+        """Switch to a model: its overview (kept when the build drew it already), description and gallery."""
+        self.state.model = model
+        self.overview = Overview(model)
+        self.overview.mount()
+        self.explainer.attach(self.overview)
+        set_text("#model-info", markup.model_info(model))
+        one("#model-select").title = markup.model_info(model)
+        self.fill_gallery()
+
+    def show_image(self, array, preview_url, caption, example=None):
+        """Run the forward pass on a prepared input and redraw everything that depends on it."""
+        start = time.perf_counter()
+        state = self.state
+        state.run(array)
+        self.overview.update(state.acts, state.level)
+        state.example, state.preview_url, state.caption = example, preview_url, caption
+        self.explainer.refresh()
+        preview = one("#input-preview")
+        if preview is not None and preview.getAttribute("src") != preview_url:
+            preview.src = preview_url
+        set_text("#input-caption", caption)
+        self.mark_example()
+        state.renders += 1
+        data = js.document.body.dataset
+        data.forwardMs = f"{state.forward_ms:.2f}"
+        data.renderMs = f"{(time.perf_counter() - start) * 1000:.2f}"
+        data.renderCount = str(state.renders)
+
+    def set_level(self, level):
+        """Repaint with another colour scale."""
+        self.state.level = level
+        self.overview.update(self.state.acts, level)
+
+    def fill_gallery(self):
+        """The strip (one example per class) and the full gallery of the current model (unless the build drew them)."""
+        strip, name, body = one("#gallery-strip"), self.state.model.name, js.document.body
+        items = self.state.gallery()
+        if body.getAttribute("data-first-paint") == name:  # the build drew this model's gallery: keep it (no flash)
+            body.removeAttribute("data-first-paint")
+        else:
+            strip.innerHTML = markup.gallery_html(markup.strip_items(items, self.state.example), self.state.example)
+            one("#gallery").innerHTML = markup.gallery_html(items, self.state.example, 44, lazy=True)
+        note = self.state.examples.get("note", "") if items else (
+            self.state.examples.get("note") or "No example images for this model: use your own.")
+        set_text("#gallery-note", note)
+        one("#more-examples").hidden = not items
+
+    def mark_example(self):
+        """Mark the shown example in the strip and the gallery (none for the visitor's own image); put it in the strip."""
+        shown = self.state.example
+        if shown and not any(b.dataset.example == shown for b in every("#gallery-strip .example")):
+            one("#gallery-strip").innerHTML = markup.gallery_html(markup.strip_items(self.state.gallery(), shown), shown)
+        for button in every(".example"):
+            button.setAttribute("aria-pressed", "true" if button.dataset.example == shown else "false")

@@ -1,0 +1,269 @@
+"""The page's event bindings: toolbar, gallery, drop, network pointing and keys, and the explanation's back and close."""
+import asyncio
+import inspect
+
+import js
+from pyodide.ffi import create_proxy
+from pyscript import document, when
+
+from cnn_explainer import layout, weights
+
+from .app import show_message
+from .dom import closest, one, set_text
+from .loading import example_array, image_module, read_file
+
+IMAGE_TYPES = "JPEG, PNG, WebP, GIF or BMP"
+PHONE = "(max-width: 640px)"  # the media query of the tall overview in app.css
+
+
+def report(handler, error):
+    """Log an unexpected handler error and tell the visitor in the message line."""
+    js.console.error(f"{handler.__name__}: {error!r}")
+    show_message(f"Something went wrong: {error}")
+
+
+def guarded(handler):
+    """Wrap an event handler so an unexpected error becomes a message instead of a dead page."""
+    if inspect.iscoroutinefunction(handler):
+        async def run(event):
+            try:
+                await handler(event)
+            except Exception as error:  # the app must keep working whatever one handler did
+                report(handler, error)
+    else:
+        def run(event):
+            try:
+                handler(event)
+            except Exception as error:
+                report(handler, error)
+    run.__name__ = handler.__name__
+    return run
+
+
+def on(event, selector):
+    """Bind a handler, guarded, with PyScript's `when` (guarded() makes a fresh function per binding, which
+    `when` needs: it marks the function it wraps, so one function bound twice breaks)."""
+    def bind(handler):
+        when(event, selector)(guarded(handler))
+        return handler
+    return bind
+
+
+async def show_example(app, path):
+    """Show a gallery example."""
+    model = app.state.model
+    array = await example_array(model, path, predecoded=path == app.state.default_example())
+    app.show_image(array, f"./{path}", f"Example: {app.state.label_of(path)}", example=path)
+
+
+async def show_default(app):
+    """Show the current model's default example, its first example, or the colour ramp."""
+    items, chosen = app.state.gallery(), app.state.default_example()
+    if chosen or items:
+        await show_example(app, chosen or items[0]["file"])
+    else:
+        from cnn_explainer.model import ramp_pixels, scale_pixels
+        model = app.state.model
+        app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "",
+                       "A colour ramp (no example images in this build)")
+
+
+async def show_upload(app, file):
+    """Prepare the visitor's image file; on bad input say why and keep the current view."""
+    name = file.name or "your image"
+    image = await image_module()
+    try:
+        array, _ = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
+    except image.ImageError as error:
+        show_message(f"Could not use “{name}”: {error}. The previous image is still shown.")
+        return
+    show_message("")
+    app.show_image(array, js.URL.createObjectURL(file), f"Your image: {name}")
+
+
+async def open_model(app, files):
+    """The visitor brought their own model: a .json and its .npz, chosen together."""
+    json_file = next((f for f in files if f.name.endswith(".json")), None)
+    npz_file = next((f for f in files if f.name.endswith(".npz")), None)
+    if json_file is None or npz_file is None:
+        show_message("Choose both files of a model together: its .json and its .npz.")
+        return
+    try:
+        model = weights.load_model_bytes(await read_file(json_file, weights.WeightsError),
+                                         await read_file(npz_file, weights.WeightsError), json_file.name)
+    except weights.WeightsError as error:
+        show_message(f"Could not load that model: {error}. The current model is still in use.")
+        return
+    state = app.state
+    name = model.name if model.name not in state.models else f"{model.name} (uploaded)"
+    model.name = name
+    state.models[name] = model
+    option = document.createElement("option")
+    option.value = option.textContent = name
+    one("#model-select").appendChild(option)
+    one("#model-select").value = name
+    previous = (state.array, state.preview_url, state.caption, state.example)
+    app.use_model(model)
+    if previous[0] is not None and previous[0].shape == model.input_shape:
+        app.show_image(*previous)
+    else:
+        await show_default(app)
+    show_message(f"Loaded your model “{name}”.", "info")
+
+
+def toggle_gallery(open_it=None):
+    """Open or close the full gallery below the toolbar."""
+    panel, button = one("#gallery-panel"), one("#more-examples")
+    open_it = panel.hidden if open_it is None else open_it
+    panel.hidden = not open_it
+    button.setAttribute("aria-expanded", "true" if open_it else "false")
+    button.textContent = "Fewer" if open_it else "More…"
+
+
+def bind(app):
+    """Bind every event handler of the page to this app."""
+    state, explainer = app.state, app.explainer
+
+    @on("click", ".toolbar, #gallery-panel")
+    async def on_example(event):
+        """An example button was pressed (one listener for the strip and the gallery)."""
+        button = closest(event, ".example")
+        if button is not None:
+            show_message("")
+            toggle_gallery(False)
+            await show_example(app, button.dataset.example)
+
+    @on("click", "#more-examples")
+    def on_more(event):
+        """Open or close the full gallery."""
+        toggle_gallery()
+
+    @on("change", "#upload")
+    async def on_upload(event):
+        """A file was chosen in the picker."""
+        files = event.target.files
+        if files.length:
+            await show_upload(app, files.item(0))
+        event.target.value = ""
+
+    @on("dragover", "body")
+    def on_dragover(event):
+        """Allow dropping a file anywhere on the page."""
+        event.preventDefault()
+        document.body.classList.add("dragging")
+
+    @on("dragleave", "body")
+    def on_dragleave(event):
+        """The dragged file left the window."""
+        if event.relatedTarget is None:
+            document.body.classList.remove("dragging")
+
+    @on("drop", "body")
+    def on_drop(event):
+        """A file was dropped (synchronous: the browser must not open the file itself)."""
+        event.preventDefault()
+        document.body.classList.remove("dragging")
+        files = event.dataTransfer.files
+        if files.length:
+            asyncio.ensure_future(guarded(upload_dropped)(files.item(0)))
+        else:
+            show_message(f"Drop an image file ({IMAGE_TYPES}).")
+
+    async def upload_dropped(file):
+        """Show a dropped file."""
+        await show_upload(app, file)
+
+    @on("change", "#scale-level")
+    def on_level(event):
+        """A colour-scale level was chosen."""
+        app.set_level(event.target.value)
+
+    @on("change", "#show-details")
+    def on_details(event):
+        """Show or hide the legends and the model's description."""
+        document.body.classList.toggle("details", bool(event.target.checked))
+
+    @on("change", "#model-select")
+    async def on_model(event):
+        """Another shipped (or opened) model was chosen."""
+        app.use_model(state.models[event.target.value])
+        await show_default(app)
+
+    @on("change", "#model-upload")
+    async def on_model_upload(event):
+        """The visitor picked a model's files."""
+        files = [event.target.files.item(i) for i in range(event.target.files.length)]
+        event.target.value = ""
+        await open_model(app, files)
+
+    def on_point(event):
+        """Hover or focus on a neuron: highlight its inputs and tell its values."""
+        node = closest(event, ".node")
+        if node is not None and state.acts is not None:
+            set_text("#hover-info", app.overview.highlight(node.dataset.layer, int(node.dataset.index)))
+
+    def on_leave(event):
+        """Pointer or focus left the network: back to the explained neuron's highlight, or none."""
+        if app.overview.pinned:
+            set_text("#hover-info", app.overview.highlight(*app.overview.pinned))
+        else:
+            app.overview.clear_highlight()
+            set_text("#hover-info", "")
+
+    for name, handler in (("pointerover", on_point), ("focusin", on_point), ("pointerleave", on_leave), ("focusout", on_leave)):
+        on(name, "#network")(handler)
+
+    @on("click", "#network")
+    def on_network_click(event):
+        """Clicking a neuron opens its explanation in place."""
+        node = closest(event, ".node")
+        if node is not None:
+            document.body.classList.add("clicked")
+            text = explainer.open_neuron(node.dataset.layer, int(node.dataset.index), node)
+            if text:
+                set_text("#hover-info", text)
+
+    @on("keydown", "#network")
+    def on_key(event):
+        """Arrow keys move the focus between neurons (one tab stop for the whole network)."""
+        node = closest(event, ".node")
+        if node is None:
+            return
+        target = layout.neighbour(app.overview.columns, node.dataset.layer, int(node.dataset.index), event.key,
+                                  app.overview.rail_position)
+        if target is None:
+            return
+        event.preventDefault()
+        element = app.overview.node(*target)
+        node.tabIndex = -1
+        element.tabIndex = 0
+        element.focus()
+
+    @on("keydown", "body")
+    def on_escape(event):
+        """Escape closes the gallery, or steps back out of an explanation."""
+        if event.key != "Escape":
+            return
+        if not one("#gallery-panel").hidden:
+            toggle_gallery(False)
+            one("#more-examples").focus()
+        elif explainer.is_open:
+            event.preventDefault()
+            explainer.back()
+
+    @on("click", "#explain-back")
+    def on_back(event):
+        """The back button steps back one view."""
+        explainer.back()
+
+    @on("click", "#explain-close")
+    def on_close(event):
+        """The close button closes every view."""
+        explainer.close()
+
+    def on_turn(event):
+        """The window crossed the phone width: the open view lays itself out again."""
+        explainer.refresh()
+
+    # bound for the page's whole life, so its proxy is never released
+    js.window.matchMedia(PHONE).addEventListener("change", create_proxy(guarded(on_turn)))
