@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pytest
 
+from cnn_explainer.model import scale_pixels
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
 
@@ -192,6 +194,9 @@ def test_the_cli_builds_without_examples_and_says_so(tmp_path, vendor_cache):
     assert "no example images in this build (--no-examples)" in result.stdout
     assert "largest file: vendor/pyodide/pyodide.asm.wasm" in result.stdout
     assert os.path.exists(os.path.join(out, ".nojekyll")) and os.path.exists(os.path.join(out, "sw.js"))
+    with open(os.path.join(out, "index.html")) as f:  # the first paint still draws the network, on a colour ramp
+        page = f.read()
+    assert 'class="net"' in page and "A colour ramp" in page and os.path.exists(os.path.join(out, "prerender", "0.png"))
 
 
 def test_the_build_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
@@ -199,3 +204,64 @@ def test_the_build_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
     with pytest.raises(SystemExit, match="not a previous build"):
         build_site.build(str(tmp_path))
     assert (tmp_path / "precious.txt").exists()
+
+
+def test_the_default_example_is_chosen_to_teach():
+    assert build_site.teaching_default([(0.99, "a"), (0.7, "b"), (0.9, "c"), (0.6, "d")]) == (0.7, "b")
+    assert build_site.teaching_default([(0.99, "a"), (0.97, "b"), (0.4, "c")]) == (0.97, "b")  # none inside: nearest
+    assert build_site.teaching_default([(0.75, "z"), (0.8, "y")]) == (0.75, "z")  # the middle, 77.5 %, wins
+
+
+def test_the_built_default_is_confident_yet_not_certain(built):
+    with open(os.path.join(built, "examples", "examples.json")) as f:
+        manifest = json.load(f)
+    if not manifest["models"]:
+        pytest.skip("no ../shared/data here: no default example")
+    from cnn_explainer.weights import load_model
+    for name, default in manifest["default"].items():
+        model = load_model(os.path.join(built, "weights", name + ".json"))
+        probabilities = model.predict(scale_pixels(np.load(os.path.join(built, build_site.default_pixels_path(default))),
+                                                   model.pixel_range))
+        entry = next(e for e in manifest["models"][name] if e["file"] == default)
+        assert int(probabilities.argmax()) == entry["class_index"]
+        assert build_site.TEACHING[0] <= float(probabilities.max()) <= build_site.TEACHING[1], (name, probabilities.max())
+
+
+def test_the_first_paint_is_the_default_model_on_its_default_example(built):
+    import prerender
+    from PIL import Image
+    from cnn_explainer import colormap, layout
+    from cnn_explainer.model import ramp_pixels
+    from cnn_explainer.weights import DEFAULT_MODEL, load_model
+    with open(os.path.join(built, "index.html")) as f:
+        page = f.read()
+    with open(os.path.join(REPO_ROOT, "index.html")) as f:
+        template = f.read()
+    assert f'content="{prerender.template_hash(template)}"' in page and "<!--@" not in page
+    assert f'data-first-paint="{DEFAULT_MODEL}"' in page and f'class="net" data-model="{DEFAULT_MODEL}"' in page
+    assert page.count('<button type="button" class="node ') == 113
+    model = load_model(os.path.join(built, "weights", DEFAULT_MODEL + ".json"))
+    with open(os.path.join(built, "examples", "examples.json")) as f:
+        default = json.load(f).get("default", {}).get(DEFAULT_MODEL)
+    pixels = (np.load(os.path.join(built, build_site.default_pixels_path(default))) if default
+              else ramp_pixels(model.input_shape))
+    acts = model.forward(scale_pixels(pixels, model.pixel_range))
+    hidden = [c.name for c in layout.columns_of(model) if c.kind not in ("input", "output")]
+    expected = colormap.overview_rgba(model, acts, hidden, "module")
+    for position, column in enumerate(layout.columns_of(model)[:-1]):
+        strip = np.asarray(Image.open(os.path.join(built, "prerender", f"{position}.png")).convert("RGB"))
+        maps = expected[column.name]
+        h, w = maps.shape[1:3]
+        assert strip.shape == (h + 2, maps.shape[0] * (w + 2), 3)
+        for i, rgba in enumerate(maps):  # each map sits one pixel in from its cell, framed by copies of its edges
+            np.testing.assert_array_equal(strip[1:h + 1, i * (w + 2) + 1:i * (w + 2) + 1 + w], rgba[..., :3])
+            np.testing.assert_array_equal(strip[0, i * (w + 2) + 1:i * (w + 2) + 1 + w], rgba[0, :, :3])
+    top = model.classes[int(acts[model.layers[-1].name].argmax())]
+    assert f"Prediction: <strong>{top}</strong>" in page
+
+
+def test_the_template_must_be_filled_completely():
+    import prerender
+    assert prerender.fill("<p><!--@a--></p>", {"a": "x"}) == "<p>x</p>"
+    with pytest.raises(ValueError, match="no first-paint fragment for b"):
+        prerender.fill("<!--@a--><!--@b-->", {"a": ""})

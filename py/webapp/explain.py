@@ -90,12 +90,22 @@ class Explainer:
         one("#explain-back").textContent = "← Back" if len(self.stack) > 1 else "← Overview"
         self.view.mount(self.body)
         js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
+        self.reveal(first=len(self.stack) == 1 and announce)
         if announce:
             one("#explain-status").textContent = f"Explanation opened: {self.view.title}"
             first = getattr(self.view, "focus_first", None)
             focus((one(first, self.body) if first else None) or one("#explain-title"))
         elif return_to:
             focus(one(return_to, self.body) or one("#explain-title"))
+
+    def reveal(self, first):
+        """Keep the panel's head in sight: a view that replaces another starts at its top; a panel that opened below
+        the fold (phones: under the clicked band) scrolls up until the clicked neuron is at the top of the screen."""
+        top = self.section.getBoundingClientRect().top
+        if first and self.origin is not None and top > js.window.innerHeight - 160:
+            js.window.scrollBy(0, self.origin.getBoundingClientRect().top - 12)
+        elif not first and top < 0:
+            js.window.scrollBy(0, top - 8)
 
     def back(self):
         """Step back one view; from the first one, close the panel and refocus the neuron."""

@@ -32,8 +32,10 @@ class InputView(StepView):
         low, high = self.range
         forward = float(self.output_map[position])
         shown = fixed(value, 4) if phase == 1 else "?"
+        shift = f"+ {number(low)}" if low >= 0 else f"− {number(-low)}"
+        below = f"({number(low)})" if low < 0 else number(low)
         return (f'<p class="where">{cell_text(position)}</p>'
-                f'<p class="eq">{pixel} / 255 × ({number(high)} − {number(low)}) + {number(low)} = '
+                f'<p class="eq">{pixel} / 255 × ({number(high)} − {below}) {shift} = '
                 f'<span class="result" data-value="{value!r}">{shown}</span></p>'
                 f'<p class="check">forward pass input at this cell: <span class="forward-value" data-value="{forward!r}">'
                 f'{number(forward, 4)}</span></p>')
