@@ -1,10 +1,13 @@
-"""Browser benchmark of the built site in headless Chromium: cold and warm load, bytes, forward pass, switch-and-redraw.
+"""Browser benchmark of the built site in headless Chromium: first paint, layout shift, cold and warm load, bytes,
+forward pass, switch-and-redraw.
 
 Usage: python bench/bench_browser.py [--dist dist] [--runs 5]
 Medians of --runs runs. Cold: a fresh on-disk browser profile each time (an in-memory profile does not keep the
 10 MB wasm in its HTTP cache, which a visitor's profile does). Warm: new tabs of a profile that has the HTTP cache
 and the service worker (after one unmeasured warm-up visit), then reloads of that tab. Forward and redraw times
-come from the page (body data-forward-ms, data-render-ms).
+come from the page (body data-forward-ms, data-render-ms). "Network drawn" is the first frame after the build's
+drawing of the network (113 neurons and every pre-rendered strip image) has arrived; layout shift is Chromium's
+cumulative layout shift (CLS) until ready.
 """
 import argparse
 import collections
@@ -19,13 +22,32 @@ _spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(R
 harness = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(harness)
 
-TARGETS = {"cold load to overview (s)": 6.0, "warm load to overview (s)": 3.0,
+TARGETS = {"cold: network drawn (s)": 1.0, "cold: layout shift until ready (CLS)": 0.02, "cold load to ready (s)": 4.0,
+           "warm load to ready (s)": 2.5, "warm reload to ready (s)": 2.5,
            "forward pass in Pyodide (ms)": 6.0, "switch example and redraw (ms)": 60.0}
 # Records when data-state becomes "ready", in ms since navigation start.
 READY_CLOCK = """
 new MutationObserver(() => {
   if (document.body?.dataset.state === "ready" && !window.__readyAt) window.__readyAt = performance.now();
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state"]});
+"""
+# Records first contentful paint, largest contentful paint, the layout shift until ready, and the first frame after
+# the whole pre-rendered network (its 113 neurons and every strip image it preloads) has arrived.
+PAINT_CLOCK = """
+window.__paint = {shift: 0, fcp: null, lcp: null, network: null};
+new PerformanceObserver((list) => { for (const e of list.getEntries())
+  if (!e.hadRecentInput && document.body?.dataset.state !== "ready") __paint.shift += e.value; }).observe({type: "layout-shift", buffered: true});
+new PerformanceObserver((list) => { for (const e of list.getEntries())
+  if (e.name === "first-contentful-paint") __paint.fcp = e.startTime; }).observe({type: "paint", buffered: true});
+new PerformanceObserver((list) => { const all = list.getEntries(); __paint.lcp = all[all.length - 1].startTime; })
+  .observe({type: "largest-contentful-paint", buffered: true});
+(function watch() {
+  const strips = document.querySelectorAll('link[rel=preload][as=image]').length;
+  const arrived = performance.getEntriesByType("resource").filter((e) => e.name.includes("/prerender/") && e.responseEnd > 0);
+  if (strips && document.querySelectorAll("#network .node").length === 113 && arrived.length >= strips) {
+    requestAnimationFrame(() => requestAnimationFrame(() => { __paint.network = performance.now(); }));
+  } else requestAnimationFrame(watch);
+})();
 """
 # Clicks one gallery button and resolves with the ms until the page reports the next render.
 CLICK_AND_TIME = """
@@ -48,6 +70,7 @@ def load(context, site, wait_for_worker=False):
     """Open the site in context, wait for ready; return (page, seconds from navigation start to ready)."""
     page = context.new_page()
     page.add_init_script(READY_CLOCK)
+    page.add_init_script(PAINT_CLOCK)
     page.goto(site.url)
     harness.wait_ready(page, 90000)
     if wait_for_worker:
@@ -80,7 +103,13 @@ def main(argv=None):
             context = harness.launch_profile(playwright, os.path.join(profiles, f"cold-{run}"))
             site.log.clear()
             page, seconds = load(context, site)
-            results["cold load to overview (s)"].append(seconds)
+            page.wait_for_function("window.__paint.network !== null")
+            paint = page.evaluate("window.__paint")
+            results["cold: first contentful paint (s)"].append(paint["fcp"] / 1000)
+            results["cold: network drawn (s)"].append(paint["network"] / 1000)
+            results["cold: largest contentful paint (s)"].append(paint["lcp"] / 1000)
+            results["cold: layout shift until ready (CLS)"].append(paint["shift"])
+            results["cold load to ready (s)"].append(seconds)
             boot_bytes.append(transfer(site.log)[0])
             page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90000)
             total, counts = transfer(site.log)
@@ -94,12 +123,12 @@ def main(argv=None):
             page.close()
             page, seconds = load(context, site)
             if run:
-                results["warm load to overview (s)"].append(seconds)
+                results["warm load to ready (s)"].append(seconds)
         for run in range(args.runs):
             page.add_init_script(READY_CLOCK)
             page.reload()
             harness.wait_ready(page, 90000)
-            results["warm reload to overview (s)"].append(page.evaluate("window.__readyAt") / 1000)
+            results["warm reload to ready (s)"].append(page.evaluate("window.__readyAt") / 1000)
         buttons = page.query_selector_all("#gallery button[data-example]")
         if len(buttons) < 2:
             print("bench_browser: the build has no gallery (build with the data folder) so no switch timings")
@@ -117,7 +146,7 @@ def main(argv=None):
     for name, values in results.items():
         median, target = statistics.median(values), TARGETS.get(name)
         verdict = "" if target is None else ("  ok" if median <= target else "  MISSES") + f" (target ≤ {target:g})"
-        print(f"  {name:34s} {median:9.2f}   [{min(values):.2f} – {max(values):.2f}]{verdict}")
+        print(f"  {name:38s} {median:9.3f}   [{min(values):.3f} – {max(values):.3f}]{verdict}")
     print(f"  bytes from the server, cold load to ready:   {statistics.median(boot_bytes) / 1e6:.2f} MB")
     print(f"  bytes incl. the service worker's precache:   {statistics.median(all_bytes) / 1e6:.2f} MB")
     print("  fetched with a body more than once on a cold load: " + (", ".join(sorted(twice)) or "nothing"))
