@@ -7,7 +7,7 @@ Medians of --runs runs. Cold: a fresh on-disk browser profile each time (an in-m
 and the service worker (after one unmeasured warm-up visit), then reloads of that tab. Forward and redraw times
 come from the page (body data-forward-ms, data-render-ms). "Network drawn" is the first frame after the build's
 drawing of the network (113 neurons and every pre-rendered strip image) has arrived; layout shift is Chromium's
-cumulative layout shift (CLS) until ready.
+cumulative layout shift (CLS) from the start until a second after ready.
 """
 import argparse
 import collections
@@ -22,7 +22,7 @@ _spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(R
 harness = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(harness)
 
-TARGETS = {"cold: network drawn (s)": 1.0, "cold: layout shift until ready (CLS)": 0.02, "cold load to ready (s)": 4.0,
+TARGETS = {"cold: network drawn (s)": 1.0, "cold: layout shift, load + 1 s (CLS)": 0.02, "cold load to ready (s)": 4.0,
            "warm load to ready (s)": 2.5, "warm reload to ready (s)": 2.5,
            "forward pass in Pyodide (ms)": 6.0, "switch example and redraw (ms)": 60.0}
 # Records when data-state becomes "ready", in ms since navigation start.
@@ -36,7 +36,7 @@ new MutationObserver(() => {
 PAINT_CLOCK = """
 window.__paint = {shift: 0, fcp: null, lcp: null, network: null};
 new PerformanceObserver((list) => { for (const e of list.getEntries())
-  if (!e.hadRecentInput && document.body?.dataset.state !== "ready") __paint.shift += e.value; }).observe({type: "layout-shift", buffered: true});
+  if (!e.hadRecentInput) __paint.shift += e.value; }).observe({type: "layout-shift", buffered: true});
 new PerformanceObserver((list) => { for (const e of list.getEntries())
   if (e.name === "first-contentful-paint") __paint.fcp = e.startTime; }).observe({type: "paint", buffered: true});
 new PerformanceObserver((list) => { const all = list.getEntries(); __paint.lcp = all[all.length - 1].startTime; })
@@ -44,7 +44,8 @@ new PerformanceObserver((list) => { const all = list.getEntries(); __paint.lcp =
 (function watch() {
   const strips = document.querySelectorAll('link[rel=preload][as=image]').length;
   const arrived = performance.getEntriesByType("resource").filter((e) => e.name.includes("/prerender/") && e.responseEnd > 0);
-  if (strips && document.querySelectorAll("#network .node").length === 113 && arrived.length >= strips) {
+  const drawn = strips ? arrived.length >= strips : document.body?.dataset.state === "ready";  // a build without a first paint
+  if (document.querySelectorAll("#network .node").length === 113 && drawn) {
     requestAnimationFrame(() => requestAnimationFrame(() => { __paint.network = performance.now(); }));
   } else requestAnimationFrame(watch);
 })();
@@ -104,11 +105,12 @@ def main(argv=None):
             site.log.clear()
             page, seconds = load(context, site)
             page.wait_for_function("window.__paint.network !== null")
+            page.wait_for_timeout(1000)  # the frames after ready count too: that is when a late app would push things
             paint = page.evaluate("window.__paint")
             results["cold: first contentful paint (s)"].append(paint["fcp"] / 1000)
             results["cold: network drawn (s)"].append(paint["network"] / 1000)
             results["cold: largest contentful paint (s)"].append(paint["lcp"] / 1000)
-            results["cold: layout shift until ready (CLS)"].append(paint["shift"])
+            results["cold: layout shift, load + 1 s (CLS)"].append(paint["shift"])
             results["cold load to ready (s)"].append(seconds)
             boot_bytes.append(transfer(site.log)[0])
             page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90000)
