@@ -120,7 +120,7 @@ class DenseView:
         total = self.per_row + FAN
         target = (total - NEURON, self.rows / 2)
         top = self.summary["top"]
-        widest = max(abs(c.product) for c in top) or 1.0
+        widest = colormap.limit_of([c.product for c in top])
         edges = "".join(
             f'<path d="{ox.edge_path(c.index, self.per_row, target)}" stroke="{POSITIVE if c.product > 0 else NEGATIVE}" '
             f'stroke-width="{1 + 2.5 * abs(c.product) / widest:.2f}"/>' for c in top)

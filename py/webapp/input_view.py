@@ -24,7 +24,7 @@ class InputView(StepView):
         pixels = models.pixels_of(acts[layer], self.range)[..., index]
         hue = colormap.CHANNEL_HUES[index] if model.input_shape[-1] == 3 else colormap.GREY_HUE
         self.colours = (colormap.channel_rgba(pixels, hue, 0, 255), colormap.channel_rgba(acts[layer][..., index], hue, *self.range))
-        super().__init__(pixels, acts[layer][..., index], 255.0, max(abs(v) for v in self.range) or 1.0)
+        super().__init__(pixels, acts[layer][..., index], 255.0, colormap.limit_of(self.range))
 
     def formula_html(self, position, phase):
         """x = p / 255 × (high − low) + low with this pixel's numbers."""

@@ -8,7 +8,8 @@ import json
 
 from cnn_explainer import markup, weights
 from webapp.app import App
-from webapp.bindings import bind, show_default
+from webapp.bindings import bind
+from webapp.choices import show_default
 from webapp.dom import one, set_text
 from webapp.explain import warm_up
 from webapp.loading import examples_manifest, image_module, shipped_models

@@ -16,6 +16,8 @@ class Overview:
         self.position_of = {col.name: i for i, col in enumerate(self.columns)}
         self.hidden = [col.name for col in self.columns if col.kind not in ("input", "output")]
         self.highlighted, self.pinned, self.rail_position = [], None, None
+        self.root, self.canvases, self.outputs, self.groups = None, {}, [], []  # handles on the mounted elements
+        self.acts = None
 
     def mount(self):
         """Write the overview's markup (unless the build's first paint of this model is there) and keep handles."""

@@ -1,5 +1,5 @@
 """Softmax explained: the ten logits, e to the power of each, and each one's share of their sum."""
-from cnn_explainer import ops, steps
+from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
 from cnn_explainer.markup import code_panels_html, escape
 from cnn_explainer.numbers import number, percent
@@ -54,8 +54,8 @@ class SoftmaxView:
 
     def rows_html(self):
         """A header and one button per class: logit bar, e^logit bar and probability bar."""
-        widest_logit = max(abs(t.logit) for t in self.terms) or 1.0
-        widest_exp = max(t.exp for t in self.terms) or 1.0
+        widest_logit = colormap.limit_of([t.logit for t in self.terms])
+        widest_exp = colormap.limit_of([t.exp for t in self.terms])
         rows = ['<div class="sm-head" aria-hidden="true"><span>class</span><span>logit z</span><span class="sm-arrow"></span>'
                 '<span>e<sup>z</sup></span><span class="sm-arrow"></span><span>probability = e<sup>z</sup> / Σ</span></div>']
         for t in self.terms:

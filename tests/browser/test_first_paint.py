@@ -2,8 +2,6 @@
 without moving them, and paints exactly the pixels the build drew; a click made meanwhile is not lost."""
 import pytest
 
-import harness
-
 pytestmark = pytest.mark.browser
 
 # Every map canvas and its pre-rendered background: (layer, index, the url of its strip).

@@ -1,0 +1,77 @@
+"""What the visitor chooses to look at: an example, their own image, another model, their own model."""
+import js
+from pyscript import document
+
+from cnn_explainer import weights
+from cnn_explainer.model import ramp_pixels, scale_pixels
+
+from .app import show_message
+from .dom import one
+from .loading import example_array, image_module, read_file
+
+
+async def show_example(app, path):
+    """Show a gallery example."""
+    model = app.state.model
+    array = await example_array(model, path, predecoded=path == app.state.default_example())
+    app.show_image(array, f"./{path}", f"Example: {app.state.label_of(path)}", example=path)
+
+
+async def show_default(app):
+    """Show the current model's default example, its first example, or the colour ramp."""
+    items, chosen = app.state.gallery(), app.state.default_example()
+    if chosen or items:
+        await show_example(app, chosen or items[0]["file"])
+    else:
+        model = app.state.model
+        app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "",
+                       "A colour ramp (no example images in this build)")
+
+
+async def show_upload(app, file):
+    """Prepare the visitor's image file; on bad input say why and keep the current view."""
+    name = file.name or "your image"
+    image = await image_module()
+    try:
+        array, _ = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
+    except image.ImageError as error:
+        show_message(f"Could not use “{name}”: {error}. The previous image is still shown.")
+        return
+    show_message("")
+    app.show_image(array, js.URL.createObjectURL(file), f"Your image: {name}")
+
+
+async def open_model(app, files):
+    """The visitor brought their own model: a .json and its .npz, chosen together."""
+    json_file = next((f for f in files if f.name.endswith(".json")), None)
+    npz_file = next((f for f in files if f.name.endswith(".npz")), None)
+    if json_file is None or npz_file is None:
+        show_message("Choose both files of a model together: its .json and its .npz.")
+        return
+    try:
+        model = weights.load_model_bytes(await read_file(json_file, weights.WeightsError),
+                                         await read_file(npz_file, weights.WeightsError), json_file.name)
+    except weights.WeightsError as error:
+        show_message(f"Could not load that model: {error}. The current model is still in use.")
+        return
+    state = app.state
+    name = model.name if model.name not in state.models else f"{model.name} (uploaded)"
+    model.name = name
+    state.models[name] = model
+    option = document.createElement("option")
+    option.value = option.textContent = name
+    one("#model-select").appendChild(option)
+    one("#model-select").value = name
+    await use_model(app, model, keep_image=True)
+    show_message(f"Loaded your model “{name}”.", "info")
+
+
+async def use_model(app, model, keep_image=False):
+    """Switch models: keep the visitor's image when asked and the new model takes its shape, else its default."""
+    state = app.state
+    previous = (state.array, state.preview_url, state.caption, state.example)
+    app.use_model(model)
+    if keep_image and previous[0] is not None and previous[0].shape == model.input_shape:
+        app.show_image(*previous)
+    else:
+        await show_default(app)
