@@ -1,0 +1,74 @@
+"""A model file whose names are markup: every name shows as text in the overview and in every view, never as markup."""
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+import harness
+from cnn_explainer import weights
+
+pytestmark = pytest.mark.browser
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HOSTILE = "<evil>\"&'"  # no slash: a layer name may not hold one
+NO_EVIL = "document.querySelectorAll('evil').length === 0"
+
+
+def hostile_files():
+    """The shipped model's weights under hostile layer, class and model names: (json bytes, npz bytes)."""
+    model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
+    for layer in model.layers:
+        layer.name = f"{layer.name}{HOSTILE}"
+    model.classes = [f"{HOSTILE}{c}" for c in model.classes]
+    model.name = f"m{HOSTILE}"
+    model.meta["description"] = f"A description with {HOSTILE} in it."
+    arrays = io.BytesIO()
+    np.savez(arrays, **{f"{l.name}/{p}": getattr(l, p) for l in model.layers for p in ("kernel", "bias")
+                        if getattr(l, p) is not None})
+    return json.dumps(weights.model_spec(model)).encode(), arrays.getvalue(), model
+
+
+def test_every_name_from_a_model_file_is_text(browser, dist):
+    spec, arrays, model = hostile_files()
+    with harness.booted_page(browser, dist, viewport={"width": 1440, "height": 900}) as page:
+        before = int(page.evaluate("document.body.dataset.renderCount"))
+        page.set_input_files("#model-upload", files=[
+            {"name": "hostile.json", "mimeType": "application/json", "buffer": spec},
+            {"name": "hostile.npz", "mimeType": "application/octet-stream", "buffer": arrays}])
+        page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+        assert page.evaluate(NO_EVIL)
+        assert page.inner_text("#message") == f"Loaded your model “{model.name}”."
+        assert page.eval_on_selector("#model-select", "s => s.value") == model.name
+        assert model.layers[0].name in page.inner_text("#network .col[data-col=\"1\"] .col-label")
+        assert page.get_attribute("#prediction", "data-label") in model.classes
+        page.hover(f'#network .node[data-col="3"][data-index="1"]')
+        assert page.inner_text("#hover-info").startswith(f"{model.layers[2].name} · convolution neuron 2")
+        layers = {layer.type: layer.name for layer in reversed(model.layers)}  # the first layer of each kind
+        views = [("input", ".stepview", "Input · the red channel"),
+                 (model.layers[2].name, ".elastic", f"Convolution · {model.layers[2].name}, neuron 1"),
+                 (layers["relu"], ".stepview", f"ReLU · {layers['relu']}, neuron 1"),
+                 (layers["max_pool2d"], ".stepview", f"Max pooling · {layers['max_pool2d']}, neuron 1"),
+                 (model.layers[-1].name, ".ox-view", f"Flatten and dense · output “{model.classes[0]}”")]
+        for layer, view, title in views:
+            page.evaluate("(layer) => [...document.querySelectorAll('#network .node')].find(n => n.dataset.layer === layer"
+                          " && n.dataset.index === '0').click()", layer)
+            page.wait_for_selector(f"#explain-body {view}")
+            assert page.inner_text("#explain-title") == title
+            assert page.evaluate(NO_EVIL), f"{title}: a name became markup"
+            if view == ".elastic":  # its lede names the layer it reads; its formula view opens too
+                assert f"channels of {model.layers[1].name} at once" in page.inner_text("#explain-body .lede")
+                page.click('#explain-body .el-input[data-channel="0"]')
+                page.wait_for_selector("#explain-body .stepview")
+                assert page.evaluate(NO_EVIL)
+            if view == ".ox-view":  # on to the softmax, which lists every class
+                assert f"weights into {model.classes[0]}" in page.inner_text("#explain-body .ox-bands")
+                page.click("#explain-body .ox-next")
+                page.wait_for_selector("#explain-body .sm-row")
+                assert page.inner_text('#explain-body .sm-row[data-class="3"] .sm-name') == model.classes[3]
+                assert page.evaluate(NO_EVIL)
+            while page.evaluate("!document.querySelector('#explain').hidden"):
+                page.keyboard.press("Escape")
+        page.check("#show-details")
+        assert page.inner_text("#model-info").startswith(f"A description with {HOSTILE} in it.")
+        assert page.evaluate(NO_EVIL) and page.console_errors == []
