@@ -54,7 +54,7 @@ def toggle_gallery(open_it=None):
     open_it = panel.hidden if open_it is None else open_it
     panel.hidden = not open_it
     button.setAttribute("aria-expanded", "true" if open_it else "false")
-    button.textContent = "Fewer" if open_it else "More…"
+    button.textContent = "Hide" if open_it else "More…"
 
 
 def bind(app):
@@ -74,6 +74,12 @@ def bind(app):
     def on_more(event):
         """Open or close the full gallery."""
         toggle_gallery()
+
+    @on("click", "body")
+    def on_elsewhere(event):
+        """A click outside the open gallery (and its button) closes it."""
+        if not one("#gallery-panel").hidden and closest(event, "#gallery-panel, #more-examples") is None:
+            toggle_gallery(False)
 
     @on("change", "#upload")
     async def on_upload(event):
