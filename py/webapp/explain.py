@@ -13,7 +13,7 @@ from cnn_explainer import model, ops, steps
 
 from .conv_view import ConvView
 from .dense_view import DenseView
-from .dom import Listeners, closest, later, one
+from .dom import Listeners, later, one
 from .input_view import InputView
 from .pool_view import PoolView
 from .relu_view import ReluView
@@ -137,5 +137,5 @@ class Explainer:
 
     def on_click(self, event):
         """A click on empty space in the panel steps back."""
-        if closest(event, "*") is not None and event.target.matches(BACKDROP):
+        if hasattr(event.target, "matches") and event.target.matches(BACKDROP):
             self.back()

@@ -42,7 +42,7 @@ def test_every_name_from_a_model_file_is_text(browser, dist):
         assert page.eval_on_selector("#model-select", "s => s.value") == model.name
         assert model.layers[0].name in page.inner_text("#network .col[data-col=\"1\"] .col-label")
         assert page.get_attribute("#prediction", "data-label") in model.classes
-        page.hover(f'#network .node[data-col="3"][data-index="1"]')
+        page.hover('#network .node[data-col="3"][data-index="1"]')
         assert page.inner_text("#hover-info").startswith(f"{model.layers[2].name} · convolution neuron 2")
         layers = {layer.type: layer.name for layer in reversed(model.layers)}  # the first layer of each kind
         views = [("input", ".stepview", "Input · the red channel"),
