@@ -66,10 +66,11 @@ def first_paint(template, out, models, model, manifest):
     sprites = write_strips(model, acts, hidden, out)
     probabilities = acts[model.layers[-1].name]
     note = manifest.get("note", "") if items else (manifest.get("note") or "No example images for this model: use your own.")
+    source = f' src="{markup.escape(preview)}"' if preview else ""  # the colour ramp has no picture of its own
     preloads = "".join(f'<link rel="preload" as="image" href="{markup.escape(url)}">' for url, *_ in sprites.values())
     fragments = {
         "head": f'<meta name="pycnn-template" content="{template_hash(template)}">{preloads}',
-        "input-preview": (f'<img id="input-preview" src="{markup.escape(preview)}" alt="The image the network is looking at" '
+        "input-preview": (f'<img id="input-preview"{source} alt="The image the network is looking at" '
                           'width="40" height="40">'),
         "strip": markup.gallery_html(markup.strip_items(items, shown), shown),
         "gallery": markup.gallery_html(items, shown, 44, lazy=True),

@@ -45,7 +45,9 @@ class App:
         state.example, state.preview_url, state.caption = example, preview_url, caption
         self.explainer.refresh()
         preview = one("#input-preview")
-        if preview is not None and preview.getAttribute("src") != preview_url:
+        if not preview_url:  # the colour ramp has no picture of its own: the input column shows it
+            preview.removeAttribute("src")
+        elif preview.getAttribute("src") != preview_url:
             preview.src = preview_url
         set_text("#input-caption", caption)
         self.mark_example()
