@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
 
 import build_site  # noqa: E402
+import bytecode  # noqa: E402
 import vendor  # noqa: E402
 
 # URLs that the vendored runtime contains but never fetches in our set-up (regular expressions), each with the reason.
@@ -106,10 +108,50 @@ def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
     assert os.path.exists(os.path.join(built, config["interpreter"]))
     # Pillow is in the lock but not installed at boot: the app loads it after the first paint.
     assert config["packages"] == ["numpy"] and config["packages_cache"] == "passthrough"
-    sources = [p for p in build_site.list_files(built) if p.startswith(("py/", "weights/"))]
-    assert sorted(config["files"]) == sorted(f"./{p}" for p in sources if p.endswith((".py", ".json", ".npz")))
-    assert config["files"]["./py/cnn_explainer/model.py"] == "./cnn_explainer/model.py"
-    assert all(os.path.exists(os.path.join(built, url)) for url in config["files"])
+    assert config["files"] == {"./app.zip": "./*", "./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages/*"}
+    with zipfile.ZipFile(os.path.join(built, "app.zip")) as archive:
+        names = set(archive.namelist())
+    sources = {p[len("py/"):] for p in build_site.list_files(built) if p.startswith("py/") and p.endswith(".py")}
+    assert sources - names == {"webapp/main.py"}  # the script PyScript runs is fetched on its own
+    assert {p for p in build_site.list_files(built) if p.startswith("weights/")} <= names
+    assert "cnn_explainer/__pycache__/ops.cpython-312.pyc" in names and "webapp/__pycache__/app.cpython-312.pyc" in names
+
+
+PYC_312 = (3531).to_bytes(2, "little") + b"\r\n"  # CPython 3.12's bytecode magic
+
+
+def test_start_up_modules_ship_as_bytecode_of_python_3_12(built, vendor_cache):
+    official = os.path.join(vendor_cache, "pyodide", "python_stdlib.zip")
+    with zipfile.ZipFile(official) as before, zipfile.ZipFile(os.path.join(built, "vendor", "pyodide", "python_stdlib.zip")) as after:
+        old, new = set(before.namelist()), set(after.namelist())
+        boot = set(bytecode.boot_list("boot_stdlib.txt")) & old
+        assert len(boot) > 100 and new == (old - boot) | {rel + "c" for rel in boot}
+        assert all(after.read(rel + "c").startswith(PYC_312) for rel in boot)
+        untouched = sorted(old - boot)[:50]
+        assert all(after.read(rel) == before.read(rel) for rel in untouched)
+    with zipfile.ZipFile(os.path.join(built, "vendor", "pyodide", "numpy_pyc.zip")) as overlay:
+        cached = {name for name in overlay.namelist()}
+    expected = {f"{os.path.dirname(rel)}/__pycache__/{os.path.basename(rel)[:-3]}.cpython-312.pyc"
+                for rel in bytecode.boot_list("boot_numpy.txt")}
+    assert cached == expected and len(cached) > 50
+
+
+def test_bytecode_builds_are_reproducible(built, tmp_path):
+    """The same inputs give the same bytes, so a new release downloads only what really changed."""
+    out = tmp_path / "site"
+    shutil.copytree(os.path.join(built, "py"), out / "py")
+    shutil.copytree(os.path.join(built, "weights"), out / "weights")
+    shutil.copytree(os.path.join(built, "vendor", "pyodide"), out / "vendor" / "pyodide")
+    bytecode.app_zip(str(out))
+    with open(out / "app.zip", "rb") as a, open(os.path.join(built, "app.zip"), "rb") as b:
+        assert a.read() == b.read()
+
+
+def test_boot_lists_come_from_a_page_s_module_files():
+    files = ["/lib/python312.zip/json/__init__.pyc", "/lib/python312.zip/ast.py", "/home/pyodide/webapp/app.py",
+             "/lib/python3.12/site-packages/numpy/__init__.py", "/lib/python3.12/site-packages/PIL/Image.py",
+             "/lib/python3.12/site-packages/numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so"]
+    assert bytecode.boot_lists(files) == (["ast.py", "json/__init__.py"], ["numpy/__init__.py"])
 
 
 def test_the_service_worker_precaches_every_file_with_its_hash(built):

@@ -16,6 +16,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
 
 import numpy as np  # noqa: E402
+import bytecode  # noqa: E402
 import prerender  # noqa: E402
 import vendor  # noqa: E402
 from cnn_explainer import data, weights  # noqa: E402
@@ -54,14 +55,14 @@ def write_json(path, value):
         f.write("\n")
 
 
-def pyscript_config(out):
-    """The PyScript config: local interpreter, packages from the vendored lock, our modules and weights in the Pyodide FS."""
-    files = {f"./{p}": "./" + p[len("py/"):] for p in list_files(out) if p.startswith("py/") and p.endswith(".py")}
-    files.update({f"./{p}": f"./{p}" for p in list_files(out) if p.startswith("weights/")})
+def pyscript_config():
+    """The PyScript config: local interpreter, packages from the vendored lock, our code and weights as one archive
+    (unpacked into the working folder), and the bytecode of NumPy's start-up modules over the installed wheel."""
     # passthrough: Pyodide loads the packages from the lock itself, so micropip is neither shipped nor loaded.
     # Only NumPy is installed before the first paint; the app loads Pillow (also in the lock) right after it.
     return {"interpreter": "./vendor/pyodide/pyodide.mjs", "packages": [p for p in vendor.PACKAGES if p != "pillow"],
-            "packages_cache": "passthrough", "files": files}
+            "packages_cache": "passthrough",
+            "files": {"./app.zip": "./*", "./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages/*"}}
 
 
 def slug(text):
@@ -239,7 +240,10 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     for name in ("pyodide", "pyscript"):
         copy_tree(dirs[name], os.path.join(staging, "vendor", name))
     open(os.path.join(staging, ".nojekyll"), "w").close()
-    write_json(os.path.join(staging, "pyscript.json"), pyscript_config(staging))
+    with open(os.path.join(staging, "vendor", "pyodide", "pyodide-lock.json")) as f:
+        numpy_wheel = json.load(f)["packages"]["numpy"]["file_name"]
+    bytecode.build(staging, numpy_wheel)
+    write_json(os.path.join(staging, "pyscript.json"), pyscript_config())
     manifest = write_examples(staging, data_dir if examples else None, os.path.join(source, "weights"))
     write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(source, "weights"), manifest)
     version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))

@@ -22,6 +22,13 @@ def mark(step):
     BOOT_TIMES[step] = round(js.performance.now() - SCRIPT_START, 1)
 
 
+def imported_files():
+    """The file of every module imported so far, as JSON (which modules the start-up needs as bytecode: read by
+    tools/boot_modules.py and a test)."""
+    import sys
+    return json.dumps(sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)}))
+
+
 def open_pending(app):
     """Open the neuron a visitor clicked before Python was ready (boot.js remembers it)."""
     pending = js.document.body.getAttribute("data-pending")
@@ -50,6 +57,7 @@ async def boot(app):
     mark("overview")
     await show_default(app)
     mark("first image")
+    js.window.pycnnBootFiles = imported_files()
     document = js.document
     document.body.dataset.bootMs = json.dumps(BOOT_TIMES)
     document.body.dataset.state = "ready"

@@ -70,3 +70,19 @@ def test_a_missing_runtime_file_shows_a_readable_error(site, page):
     page.wait_for_function("document.body.dataset.state === 'error'", timeout=60000)
     message = page.evaluate("document.getElementById('boot-status').textContent")
     assert "pyodide.asm.wasm" in message and "404" in message, message
+
+
+def test_start_up_modules_come_as_bytecode(site, page, wait_ready):
+    """Every standard-library and NumPy module imported before ready is in the build's bytecode lists (else
+    tools/boot_modules.py renews them); the standard library ones arrive without source."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools"))
+    import bytecode
+    page.goto(site.url)
+    wait_ready(page)
+    files = json.loads(page.evaluate("window.pycnnBootFiles"))
+    stdlib, numpy = bytecode.boot_lists(files)
+    assert set(stdlib) <= set(bytecode.boot_list("boot_stdlib.txt")), "run tools/boot_modules.py"
+    assert set(numpy) <= set(bytecode.boot_list("boot_numpy.txt")), "run tools/boot_modules.py"
+    assert sum(f.startswith(bytecode.STDLIB) and f.endswith(".pyc") for f in files) == len(stdlib)
+    assert "/home/pyodide/cnn_explainer/steps.py" in files  # our modules keep their source (the code panels show it)
