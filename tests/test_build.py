@@ -289,7 +289,7 @@ def test_the_first_paint_is_the_default_model_on_its_default_example(built):
               else ramp_pixels(model.input_shape))
     acts = model.forward(scale_pixels(pixels, model.pixel_range))
     hidden = [c.name for c in layout.columns_of(model) if c.kind not in ("input", "output")]
-    expected = colormap.overview_rgba(model, acts, hidden, "module")
+    expected = colormap.overview_rgba(model, acts, hidden, colormap.limits(acts, hidden, "module"))
     for position, column in enumerate(layout.columns_of(model)[:-1]):
         strip = np.asarray(Image.open(os.path.join(built, "prerender", f"{position}.png")).convert("RGB"))
         maps = expected[column.name]

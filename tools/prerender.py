@@ -38,12 +38,12 @@ def fill(template, fragments):
     return MARKER.sub(lambda match: fragments[match.group(1)], template)
 
 
-def write_strips(model, acts, hidden, out, level="module"):
+def write_strips(model, acts, hidden, limits, out):
     """Write each column's maps as one strip PNG; return {layer: (url, count, height, width)} for the markup."""
     os.makedirs(os.path.join(out, FOLDER), exist_ok=True)
     sprites = {}
     positions = {col.name: i for i, col in enumerate(layout.columns_of(model))}
-    for layer, rgba in colormap.overview_rgba(model, acts, hidden, level).items():
+    for layer, rgba in colormap.overview_rgba(model, acts, hidden, limits).items():
         path = f"{FOLDER}/{positions[layer]}.png"
         Image.fromarray(strip(rgba)[..., :3]).save(os.path.join(out, path), "PNG", optimize=True)
         sprites[layer] = (f"./{path}", *rgba.shape[:3])
@@ -59,13 +59,13 @@ def first_paint(template, out, models, model, manifest):
         label = next(item["label"] for item in items if item["file"] == shown)
         caption, preview = f"Example: {label}", f"./{shown}"
     else:
-        pixels, caption, preview = ramp_pixels(model.input_shape), "A colour ramp (no example images in this build)", ""
+        pixels, caption, preview = ramp_pixels(model.input_shape), markup.RAMP_CAPTION, ""
     acts = model.forward(scale_pixels(pixels, model.pixel_range))
     columns, nodes, edges, size = layout.overview(model)
     hidden = [col.name for col in columns if col.kind not in ("input", "output")]
-    sprites = write_strips(model, acts, hidden, out)
+    limits = colormap.limits(acts, hidden, "module")  # the level the page starts with
+    sprites = write_strips(model, acts, hidden, limits, out)
     probabilities = acts[model.layers[-1].name]
-    note = manifest.get("note", "") if items else (manifest.get("note") or "No example images for this model: use your own.")
     source = f' src="{markup.escape(preview)}"' if preview else ""  # the colour ramp has no picture of its own
     preloads = "".join(f'<link rel="preload" as="image" href="{markup.escape(url)}">' for url, *_ in sprites.values())
     fragments = {
@@ -74,13 +74,13 @@ def first_paint(template, out, models, model, manifest):
                           'width="40" height="40">'),
         "strip": markup.gallery_html(markup.strip_items(items, shown), shown),
         "gallery": markup.gallery_html(items, shown, 44, lazy=True),
-        "gallery-note": markup.escape(note),
+        "gallery-note": markup.escape(markup.gallery_note(manifest, items)),
         "model-options": markup.model_options_html(models, model.name),
         "input-caption": markup.escape(caption),
         "prediction": markup.prediction_html(model.classes, probabilities),
         "network": markup.overview_html(model, columns, nodes, edges, size, probabilities, sprites),
         "model-info": markup.escape(markup.model_info(model)),
-        "legends": markup.overview_legends_html(model, hidden, colormap.limits(acts, hidden, "module"), "module"),
+        "legends": markup.overview_legends_html(model, hidden, limits, "module"),
     }
     if template.count(BODY) != 1:
         raise ValueError(f"the page template must contain {BODY!r} exactly once")

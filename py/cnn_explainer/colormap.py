@@ -97,9 +97,9 @@ def ink(red, green, blue):
     return "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"
 
 
-def overview_rgba(model, acts, hidden, level):
-    """{layer: RGBA maps (C, H, W, 4)} of the input and every hidden layer, as the overview paints them."""
+def overview_rgba(model, acts, hidden, unit_limits):
+    """{layer: RGBA maps (C, H, W, 4)} of the input and every hidden layer, as the overview paints them with
+    these colour limits (from limits())."""
     painted = {"input": input_rgba(acts["input"], model.pixel_range)}
-    unit_limits = limits(acts, hidden, level)
     painted.update({name: layer_rgba(acts[name], unit_limits[name]) for name in hidden})
     return painted

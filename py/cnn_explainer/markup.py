@@ -3,6 +3,7 @@
 One escaping rule: every builder takes raw text (names from a user's model file included) and escapes it
 exactly where it inserts it, so nothing is escaped twice and nothing is left unescaped.
 """
+import functools
 import html
 
 import numpy as np
@@ -14,6 +15,7 @@ KIND_TITLES = {"input": "input", "conv2d": "convolution", "relu": "ReLU", "max_p
                "output": "output"}
 CHANNEL_NAMES = ("red", "green", "blue")
 PROBABILITY_GRADIENT = "rgb(241,245,249), rgb(30,64,175)"
+RAMP_CAPTION = "A colour ramp (no example images in this build)"
 
 
 def escape(text):
@@ -216,6 +218,11 @@ def gallery_html(items, shown=None, size=40, lazy=False):
     return "".join(example_button(item, item["file"] == shown, size, lazy) for item in items)
 
 
+def gallery_note(examples, items):
+    """The line under the full gallery: where the examples come from, or why there are none for this model."""
+    return examples.get("note", "") if items else (examples.get("note") or "No example images for this model: use your own.")
+
+
 def model_options_html(names, selected):
     """The model menu's options."""
     return "".join(f'<option value="{escape(n)}"{" selected" if n == selected else ""}>{escape(n)}</option>'
@@ -264,10 +271,15 @@ def code_html(lines, first_line, title):
             f'<pre class="code" tabindex="0" aria-label="{escape(title)}"><code>{body}</code></pre></figure>')
 
 
+@functools.cache
+def code_panel(function):
+    """One function's code panel (its source is read once: every view opening and every new image reuses it)."""
+    return code_html(*steps.source(function), code_title(function))
+
+
 def code_panels_html(functions):
     """The code panels of several functions, side by side."""
-    return ('<div class="code-row">' + "".join(code_html(*steps.source(f), code_title(f)) for f in functions)
-            + "</div>")
+    return '<div class="code-row">' + "".join(code_panel(f) for f in functions) + "</div>"
 
 
 def grid_html(name, shape, label):

@@ -71,9 +71,7 @@ class App:
         else:
             strip.innerHTML = markup.gallery_html(markup.strip_items(items, self.state.example), self.state.example)
             one("#gallery").innerHTML = markup.gallery_html(items, self.state.example, 44, lazy=True)
-        note = self.state.examples.get("note", "") if items else (
-            self.state.examples.get("note") or "No example images for this model: use your own.")
-        set_text("#gallery-note", note)
+        set_text("#gallery-note", markup.gallery_note(self.state.examples, items))
         one("#more-examples").hidden = not items
 
     def mark_example(self):

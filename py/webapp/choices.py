@@ -2,7 +2,7 @@
 import js
 from pyscript import document
 
-from cnn_explainer import weights
+from cnn_explainer import markup, weights
 from cnn_explainer.model import ramp_pixels, scale_pixels
 
 from .app import show_message
@@ -24,8 +24,7 @@ async def show_default(app):
         await show_example(app, chosen or items[0]["file"])
     else:
         model = app.state.model
-        app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "",
-                       "A colour ramp (no example images in this build)")
+        app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "", markup.RAMP_CAPTION)
 
 
 async def show_upload(app, file):

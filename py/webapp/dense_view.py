@@ -14,6 +14,7 @@ NEURON = 17  # width of the neuron box, in band units
 TOP = 8  # contributions listed one by one
 WRAP = 130  # band width when the vector does not come from maps
 POSITIVE, NEGATIVE = "rgb(5,80,150)", "rgb(179,88,6)"
+CODE = (steps.dense_cell, ops.flatten, ops.dense)  # the one-neuron step, then the vectorised flatten and dense
 # (panel, function, line start) of the code line each kind of selection highlights
 CODE_LINES = {"maps": (1, ops.flatten, "return"), "vector": (0, steps.dense_cell, "products ="),
               "sum": (0, steps.dense_cell, "return")}
@@ -185,7 +186,7 @@ class DenseView:
 
     def code_html(self):
         """The Python that computes this: the one-neuron step, then the vectorised flatten and dense."""
-        return code_panels_html((steps.dense_cell, ops.flatten, ops.dense))
+        return code_panels_html(CODE)
 
     # ---- drawing and interaction --------------------------------------------------------------------------------
 

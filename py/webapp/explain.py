@@ -9,8 +9,10 @@ from collections import namedtuple
 import js
 from pyodide.ffi import to_js
 
-from cnn_explainer import model, ops, steps
+from cnn_explainer import markup
 
+from . import conv_view, dense_view, softmax_view
+from .conv_formula_view import ConvFormulaView
 from .conv_view import ConvView
 from .dense_view import DenseView
 from .dom import Listeners, later, one
@@ -30,10 +32,10 @@ def focus(element):
 
 
 def warm_up():
-    """Read the code the views show, so the first click opens as fast as later ones."""
-    for function in (steps.conv_cell, steps.conv_total, steps.relu_cell, steps.pool_cell, steps.dense_cell,
-                     steps.softmax_terms, steps.scale_cell, ops.conv2d, model.Model.conv_intermediates):
-        steps.source(function)
+    """Build the code panels the views show, so the first click opens as fast as later ones."""
+    step_views = [function for view in (InputView, ReluView, PoolView, ConvFormulaView) for function, _ in view.code]
+    for function in step_views + list(conv_view.CODE + dense_view.CODE + softmax_view.CODE):
+        markup.code_panel(function)
 
 
 class Explainer:

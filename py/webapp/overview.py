@@ -41,10 +41,10 @@ class Overview:
     def update(self, acts, level):
         """Repaint every map, the probabilities and the legends for new activations or a new colour level."""
         self.acts = acts
-        for layer, rgba in colormap.overview_rgba(self.model, acts, self.hidden, level).items():
+        limits = colormap.limits(acts, self.hidden, level)
+        for layer, rgba in colormap.overview_rgba(self.model, acts, self.hidden, limits).items():
             paint(self.canvases[layer], rgba)
         self.show_probabilities(acts[self.model.layers[-1].name])
-        limits = colormap.limits(acts, self.hidden, level)
         one("#legends").innerHTML = markup.overview_legends_html(self.model, self.hidden, limits, level)
 
     def show_probabilities(self, probabilities):

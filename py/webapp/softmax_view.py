@@ -6,6 +6,7 @@ from cnn_explainer.numbers import number, percent
 
 from .dom import Listeners, mark_code_line
 
+CODE = (steps.softmax_terms, ops.softmax)  # the written-out softmax, then the forward pass's
 # the softmax_terms line behind each part of the formula
 CODE_LINES = {"exp": "exps =", "sum": "total =", "share": "return"}
 
@@ -45,7 +46,7 @@ class SoftmaxView:
             f'<p class="sm-note">The forward pass (<code>ops.softmax</code>) first subtracts the largest logit '
             f'({number(max(t.logit for t in self.terms))}) from every logit. Every e-power shrinks by the same '
             'factor, so the shares do not change, but e never overflows for huge logits.</p>'
-            f'{code_panels_html((steps.softmax_terms, ops.softmax))}</div>')
+            f'{code_panels_html(CODE)}</div>')
         self.show_formula()
         for event, handler in (("pointerover", self.on_point), ("focusin", self.on_point),
                                ("pointerout", self.on_leave), ("focusout", self.on_leave), ("click", self.on_click)):
