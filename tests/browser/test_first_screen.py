@@ -150,20 +150,21 @@ def test_a_phone_shows_the_overview_without_sideways_scrolling(phone):
     ("output", 2, ".ox-view", [".ox-readout", ".ox-sum .ox-total", 'canvas[data-ox="products"]']),
 ])
 def test_a_phone_opens_every_view_under_its_layer_without_sideways_scrolling(phone, layer, index, view, essential):
+    close_all(phone)  # whatever an earlier case left open
     open_neuron(phone, layer, index, view)
     node = phone.locator(f'#network .node[data-layer="{layer}"][data-index="{index}"]').bounding_box()
     assert inside(node, 390, 844), "the tapped neuron left the screen"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    for selector in essential:
-        element = phone.query_selector(f"#explain-body {selector}")
-        assert element is not None and element.evaluate(SIDEWAYS_FREE), f"{selector} is hidden sideways"
+    for selector in essential:  # found and measured in one call: a playing view rewrites its formula every step
+        assert phone.query_selector(f"#explain-body {selector}") is not None, f"{selector} is missing"
+        assert phone.eval_on_selector(f"#explain-body {selector}", SIDEWAYS_FREE), f"{selector} is hidden sideways"
     if layer == "output":  # and on to the softmax: every probability readable
         phone.click("#explain-body .ox-next")
         phone.wait_for_selector("#explain-body .sm-row")
         harness.settle(phone)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-        for element in phone.query_selector_all("#explain-body .sm-share .sm-num"):
-            assert element.evaluate(SIDEWAYS_FREE)
+        assert phone.eval_on_selector_all("#explain-body .sm-share .sm-num",
+                                          f"els => els.length === 10 && els.every({SIDEWAYS_FREE})")
     close_all(phone)
     assert phone.console_errors == []
 
