@@ -102,7 +102,9 @@ def test_activations(model_files, photo, tmp_path):
         assert list(npz.files) == list(expected)
         assert npz.files[0] == "input" and npz.files[-1] == "output" and len(npz.files) == 14
         for name, array in expected.items():
-            assert npz[name].shape == array.shape and np.array_equal(npz[name], array), name
+            # one float32 rounding apart at most: BLAS may sum in another order in another process (memory alignment)
+            assert npz[name].shape == array.shape and npz[name].dtype == array.dtype, name
+            np.testing.assert_allclose(npz[name], array, rtol=1e-5, atol=1e-6, err_msg=name)
 
 
 def make_image_folder(root, model, per_class=3, unknown_class="n99999999", broken=True):
