@@ -241,8 +241,10 @@ def model_info(model):
 # ---- the explanation views ------------------------------------------------------------------------------------
 
 def number_grid_html(values, limit, label, highlight=None):
-    """A small table of numbers, each cell tinted on the diverging scale; `highlight` marks one (row, col)."""
+    """A small table of numbers, each cell tinted on the diverging scale; `highlight` marks one (row, col).
+    Whole numbers are written without decimals."""
     values = np.asarray(values, dtype=float)
+    digits = 0 if np.all(values == np.round(values)) else 2
     colours = colormap.diverging_rgba(values, limit)
     rows = []
     for r in range(values.shape[0]):
@@ -251,7 +253,7 @@ def number_grid_html(values, limit, label, highlight=None):
             red, green, blue = (int(v) for v in colours[r, c, :3])
             mark = ' class="hit"' if highlight == (r, c) else ""
             cells.append(f'<td{mark} style="background:rgb({red},{green},{blue});color:{colormap.ink(red, green, blue)}">'
-                         f'{fixed(values[r, c])}</td>')
+                         f'{fixed(values[r, c], digits)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="nums" aria-label="{escape(label)}">{"".join(rows)}</table>'
 
@@ -288,6 +290,12 @@ def grid_html(name, shape, label):
     return (f'<div class="grid {escape(name)}" style="aspect-ratio:{w} / {h}">'
             f'<canvas width="{w}" height="{h}" tabindex="0" role="img" aria-label="{escape(label)}"></canvas>'
             f'<div class="window-box" aria-hidden="true"></div></div>')
+
+
+def playground_button(layer, index):
+    """The button of a convolution view that opens the playground (the explanation panel handles its click)."""
+    return (f'<button type="button" class="to-playground" data-layer="{escape(layer)}" data-index="{int(index)}">'
+            'Try other settings in the playground</button>')
 
 
 def cell_text(position, shape=None):

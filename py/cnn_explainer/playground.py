@@ -63,7 +63,7 @@ def constrain(settings, changed=None, size_limit=LIMITS["size"]):
     The control the visitor just moved (`changed`) keeps its value where it can; the others give way
     (first more padding for a bigger kernel, then a smaller kernel, then no dilation).
     """
-    clip = lambda value, low_high: int(min(max(int(value), low_high[0]), low_high[1]))  # noqa: E731
+    clip = lambda value, low_high: int(min(max(int(value), low_high[0]), low_high[1]))
     size = clip(settings.size, size_limit)
     before, after = (clip(p, LIMITS["padding"]) for p in settings.padding)
     kernel, stride, dilation = (clip(getattr(settings, name), LIMITS[name]) for name in ("kernel", "stride", "dilation"))

@@ -2,10 +2,10 @@
 import time
 
 import js
-
 from cnn_explainer import markup
 
-from .dom import every, one, set_text
+from .article import Article
+from .dom import every, later, one, set_text
 from .explain import Explainer
 from .overview import Overview
 from .state import State
@@ -25,6 +25,7 @@ class App:
         self.state = State()
         self.overview = None
         self.explainer = Explainer(self.state)
+        self.article = Article()
 
     def use_model(self, model):
         """Switch to a model: its overview (kept when the build drew it already), description and gallery."""
@@ -56,6 +57,15 @@ class App:
         data.forwardMs = f"{state.forward_ms:.2f}"
         data.renderMs = f"{(time.perf_counter() - start) * 1000:.2f}"
         data.renderCount = str(state.renders)
+        later(self.draw_article)
+
+    def draw_article(self):
+        """The article's live figures and playground, after the network is drawn (they are below the fold)."""
+        start = time.perf_counter()
+        self.article.update(self.state.model, self.state.acts)
+        data = js.document.body.dataset
+        data.articleMs = f"{(time.perf_counter() - start) * 1000:.2f}"
+        data.articleCount = str(self.state.renders)
 
     def set_level(self, level):
         """Repaint with another colour scale."""

@@ -3,14 +3,14 @@ import asyncio
 import inspect
 
 import js
+from cnn_explainer import layout
 from pyodide.ffi import create_proxy
 from pyscript import document, when
-
-from cnn_explainer import layout
 
 from .app import show_message
 from .choices import open_model, show_example, show_upload, use_model
 from .dom import closest, one, set_text
+from .softmax_view import SoftmaxView
 
 PHONE = "(max-width: 640px)"  # the media query of the tall overview in app.css
 
@@ -164,6 +164,23 @@ def bind(app):
             text = explainer.open_neuron(node.dataset.layer, int(node.dataset.index), node)
             if text:
                 set_text("#hover-info", text)
+
+    @on("click", "#article")
+    def on_show_on_network(event):
+        """An article section's button opens the matching view on the network (and scrolls up to it)."""
+        button = closest(event, ".show-on-network")
+        if button is None or app.overview is None:
+            return
+        kind = button.dataset.kind
+        target = app.overview.first_neuron("output" if kind in ("dense", "softmax") else kind, state.acts)
+        if target is None:
+            return
+        one("#stage").scrollIntoView()
+        node = app.overview.node(*target)
+        document.body.classList.add("clicked")
+        explainer.open_neuron(*target, node)
+        if kind == "softmax":
+            explainer.push(SoftmaxView, target[1])
 
     @on("keydown", "#network")
     def on_key(event):

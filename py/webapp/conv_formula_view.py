@@ -1,6 +1,6 @@
 """Convolution explained for one input channel: the 3×3 window × the kernel, summed, slides over the map."""
 from cnn_explainer import colormap, ops, steps
-from cnn_explainer.markup import cell_text, number_grid_html
+from cnn_explainer.markup import cell_text, number_grid_html, playground_button
 from cnn_explainer.numbers import fixed, number
 
 from .stepview import StepView
@@ -8,6 +8,8 @@ from .stepview import StepView
 
 class ConvFormulaView(StepView):
     """One input channel of one conv neuron: window ⊙ kernel summed gives one value of the intermediate map."""
+
+    section = "conv2d"  # its article section (explain.SECTIONS)
 
     phases = 3
     names = ("input channel", "intermediate map")
@@ -21,7 +23,8 @@ class ConvFormulaView(StepView):
         intermediate = model.conv_intermediates(layer, acts, index)[channel]
         self.title = f"Convolution · {layer}, neuron {index + 1}, input channel {channel + 1}"
         self.lede = ("A convolution slides a small kernel over its input. At each position it multiplies the "
-                     "window of input values by the kernel's weights, one by one, and adds the products up.")
+                     "window of input values by the kernel's weights, one by one, and adds the products up. "
+                     + playground_button(layer, index))
         super().__init__(source, intermediate, colormap.limit_of(source), colormap.limit_of(intermediate))
 
     def formula_html(self, position, phase):

@@ -2,7 +2,6 @@
 import functools
 
 import numpy as np
-
 from cnn_explainer import colormap, elastic, markup, steps
 from cnn_explainer.model import Model
 from cnn_explainer.numbers import fixed
@@ -31,6 +30,8 @@ def code_line(kind):
 
 class ConvView:
     """One conv neuron: every input channel, its kernel slice, the intermediate maps, their sum, the bias, the output."""
+
+    section = "conv2d"  # its article section (explain.SECTIONS)
 
     def __init__(self, model, acts, nav, layer, index):
         self.model, self.acts, self.nav, self.layer, self.index = model, acts, nav, layer, index
@@ -91,7 +92,7 @@ class ConvView:
                 f'<div class="el-diagram">{diagram}</div>'
                 f'<div class="el-side"><h4>One output cell</h4>{controls_html(self.title)}'
                 '<div class="el-sum-formula" aria-live="polite"></div>'
-                f'<h4>Pointing at</h4><p class="el-info">{INFO}</p></div></div>'
+                f'<h4>Pointing at</h4><p class="el-info">{INFO}</p>{markup.playground_button(self.layer, self.index)}</div></div>'
                 f'<div class="el-legends" aria-label="colour scales">{legends}</div>'
                 f'{markup.code_panels_html(CODE)}')
 

@@ -1,6 +1,5 @@
 """Flatten and dense explained: the pooled maps laid out as one vector, each value × its weight, summed into a logit."""
 import numpy as np
-
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
 from cnn_explainer.markup import code_index, code_panels_html, escape
@@ -37,6 +36,8 @@ def canvas_box(kind, width, height, label, style="", data="", overlay=""):
 
 class DenseView:
     """The output neuron of one class: flatten, then a weighted sum of the 1690 values plus a bias."""
+
+    section = "output"  # its article section (explain.SECTIONS)
 
     def __init__(self, model, acts, nav, layer, index):
         self.nav, self.index = nav, index

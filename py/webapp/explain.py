@@ -7,20 +7,23 @@ import time
 from collections import namedtuple
 
 import js
-from pyodide.ffi import to_js
-
 from cnn_explainer import markup
+from pyodide.ffi import to_js
 
 from . import conv_view, dense_view, softmax_view
 from .conv_formula_view import ConvFormulaView
 from .conv_view import ConvView
 from .dense_view import DenseView
-from .dom import Listeners, later, one
+from .dom import Listeners, closest, later, one
 from .input_view import InputView
+from .playground_view import Playground
 from .pool_view import PoolView
 from .relu_view import ReluView
 
 VIEWS = {"input": InputView, "conv2d": ConvView, "relu": ReluView, "max_pool2d": PoolView, "output": DenseView}
+# the article section of each view's subject (its "i" button links there; the section's button opens the view)
+SECTIONS = {"input": "about-input", "conv2d": "about-convolution", "relu": "about-relu", "max_pool2d": "about-pooling",
+            "output": "about-dense", "softmax": "about-softmax", "playground": "about-playground"}
 BACKDROP = "#explain, #explain-body, .explain-head, .backdrop"  # clicks here land on empty space: step back
 Entry = namedtuple("Entry", "view_class args return_focus")  # return_focus: a selector to focus when we come back
 
@@ -90,6 +93,7 @@ class Explainer:
         self.section.hidden = False
         one("#explain-title").textContent = self.view.title
         one("#explain-back").textContent = "← Back" if len(self.stack) > 1 else "← Overview"
+        one("#explain-info").href = f"#{SECTIONS.get(self.view.section, 'article')}"
         self.view.mount(self.body)
         js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
         self.reveal(first=len(self.stack) == 1 and announce)
@@ -138,6 +142,9 @@ class Explainer:
             self.show_top()
 
     def on_click(self, event):
-        """A click on empty space in the panel steps back."""
-        if hasattr(event.target, "matches") and event.target.matches(BACKDROP):
+        """A click on empty space in the panel steps back; a view's playground button opens the playground on top."""
+        button = closest(event, ".to-playground")
+        if button is not None:
+            self.push(Playground, "image", button.dataset.layer, int(button.dataset.index), return_focus=".to-playground")
+        elif hasattr(event.target, "matches") and event.target.matches(BACKDROP):
             self.back()

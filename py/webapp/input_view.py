@@ -10,6 +10,8 @@ from .stepview import StepView
 class InputView(StepView):
     """One input channel: its pixel values (0 to 255) and the numbers the network actually reads."""
 
+    section = "input"  # its article section (explain.SECTIONS)
+
     phases = 2
     names = ("pixel values", "network input")
     code = ((steps.scale_cell, ["pixel =", "return"]), (models.scale_pixels, None))

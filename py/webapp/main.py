@@ -1,12 +1,13 @@
 """PyCNN Explainer in the browser: take over the page the build drew, load the models, run the forward pass, bind events."""
 import js
 
-SCRIPT_START = js.performance.now()  # noqa: E402 (first, so the imports below are measured too)
+SCRIPT_START = js.performance.now()
 
 import asyncio
 import json
 
 from cnn_explainer import markup, weights
+
 from webapp.app import App
 from webapp.bindings import bind
 from webapp.choices import show_default

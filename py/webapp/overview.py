@@ -1,6 +1,5 @@
 """The overview in the page: mounted once per model (or taken over from the build's first paint), repainted per input."""
 import numpy as np
-
 from cnn_explainer import colormap, layout, markup
 
 from .dom import every, one, paint
@@ -37,6 +36,13 @@ class Overview:
     def node(self, layer, index):
         """The element of one neuron (found by numbers: a layer's name never goes into a selector)."""
         return one(f'.node[data-col="{self.position_of[layer]}"][data-index="{int(index)}"]', self.root)
+
+    def first_neuron(self, kind, acts):
+        """(layer, index) of the first neuron of a kind's first column; for the output, the predicted class."""
+        column = next((col for col in self.columns if col.kind == kind), None)
+        if column is None:
+            return None
+        return column.name, int(np.argmax(acts[column.name])) if kind == "output" else 0
 
     def update(self, acts, level):
         """Repaint every map, the probabilities and the legends for new activations or a new colour level."""

@@ -2,9 +2,8 @@
 import time
 
 import js
-from pyodide.ffi import create_proxy
-
 from cnn_explainer import markup, steps
+from pyodide.ffi import create_proxy
 
 from .dom import Listeners, reduced_motion
 

@@ -9,6 +9,8 @@ from .stepview import StepView
 class PoolView(StepView):
     """One max-pool neuron: the input map shrinks by keeping each window's maximum."""
 
+    section = "max_pool2d"  # its article section (explain.SECTIONS)
+
     phases = 2
     code = ((steps.pool_cell, ["window =", "return"]), (ops.max_pool2d, None))
 

@@ -9,6 +9,8 @@ from .stepview import StepView
 class ReluView(StepView):
     """One ReLU neuron: every value of its input map, clipped at zero."""
 
+    section = "relu"  # its article section (explain.SECTIONS)
+
     phases = 2
     code = ((steps.relu_cell, ["value =", "return"]), (ops.relu, None))
 

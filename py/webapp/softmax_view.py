@@ -23,6 +23,8 @@ def bar_html(fraction, negative=False, centred=False):
 class SoftmaxView:
     """Logits → e^logit → share of the sum, for every class; the formula written out for one chosen class."""
 
+    section = "softmax"  # its article section (explain.SECTIONS)
+
     title = "Softmax · from logits to probabilities"
     focus_first = ".sm-row.chosen"
 

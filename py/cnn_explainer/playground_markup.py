@@ -1,0 +1,103 @@
+"""The convolution playground's markup: its controls, the output-size equation in MathML, the grids' number overlay."""
+from . import playground as pg
+from .colormap import ink
+from .markup import CHANNEL_NAMES, escape
+from .numbers import fixed
+
+LABELS = {"size": ("Input size", "W"), "padding": ("Zero padding", "P"), "kernel": ("Kernel size", "K"),
+          "stride": ("Stride", "S"), "dilation": ("Dilation", "D")}
+MODES = {"grid": "a small grid of numbers", "image": "the current image"}
+NUMBERS_UP_TO = 16  # cells per side: larger grids are heat maps without numbers
+
+
+def control_html(name, value, low, high):
+    """One setting: a slider and a number field that move together (both labelled for screen readers)."""
+    label, symbol = LABELS[name]
+    return (f'<div class="pg-control"><label for="pg-{name}">{label} <var>{symbol}</var></label>'
+            f'<input type="range" id="pg-{name}" data-name="{name}" min="{low}" max="{high}" value="{value}">'
+            f'<input type="number" data-name="{name}" min="{low}" max="{high}" value="{value}" '
+            f'aria-label="{label} {symbol}"></div>')
+
+
+def kernel_options_html(learned_layer, learned_count, selected):
+    """The kernel menu: the well-known kernels, random integers, and the network's own first-layer kernels."""
+    def option(value, text):
+        mark = " selected" if value == selected else ""
+        return f'<option value="{escape(value)}"{mark}>{escape(text)}</option>'
+    known = "".join(option(name, name) for name in pg.PRESETS) + option("random", "random integers")
+    learned = "".join(option(f"learned:{n}:{c}", f"neuron {n + 1}, {CHANNEL_NAMES[c]} channel")
+                      for n in range(learned_count) for c in range(3))
+    group = f'<optgroup label="learned by {escape(learned_layer)}">{learned}</optgroup>' if learned_count else ""
+    return f'<optgroup label="well known">{known}</optgroup>{group}'
+
+
+def controls_html(settings, mode, size_limit, kernel_options, channel):
+    """Every control of the playground, for the given settings."""
+    limits = {**pg.LIMITS, "size": size_limit}
+    values = {**settings._asdict(), "padding": settings.padding[0]}
+    sliders = "".join(control_html(name, values[name], *limits[name]) for name in pg.ORDER)
+    modes = "".join(f'<option value="{k}"{" selected" if k == mode else ""}>{v}</option>' for k, v in MODES.items())
+    channels = "".join(f'<option value="{i}"{" selected" if i == channel else ""}>{name}</option>'
+                       for i, name in enumerate(CHANNEL_NAMES))
+    return (f'<div class="pg-controls" role="group" aria-label="Convolution settings">{sliders}</div>'
+            '<div class="pg-choices">'
+            '<span class="pg-pad" role="group" aria-label="Padding as Keras defines it">'
+            '<button type="button" data-pad="valid" title="no padding: the output shrinks">valid</button>'
+            '<button type="button" data-pad="same" title="enough zeros to keep ⌈W / S⌉ outputs">same</button></span>'
+            f'<label>Input <select class="pg-mode">{modes}</select></label>'
+            f'<label class="pg-channel-choice">Channel <select class="pg-channel">{channels}</select></label>'
+            '<button type="button" class="pg-random">New random numbers</button>'
+            f'<label>Kernel <select class="pg-kernel">{kernel_options}</select></label></div>')
+
+
+def _mrow(*parts):
+    return "<mrow>" + "".join(parts) + "</mrow>"
+
+
+def _mn(value):
+    return f"<mn>{value}</mn>"
+
+
+def size_math(settings):
+    """⌊(W − K′ + P_before + P_after) / S⌋ + 1 = out, in MathML, first with letters, then with this setting's numbers."""
+    size, (before, after), kernel, stride, dilation = settings
+    reach = pg.span(kernel, dilation)
+    out = pg.output_size(*settings)
+    k_name = "<msup><mi>K</mi><mo>′</mo></msup>" if dilation > 1 else "<mi>K</mi>"
+    pad_letters = "<mn>2</mn><mi>P</mi>" if before == after else "<msub><mi>P</mi><mtext>before</mtext></msub><mo>+</mo><msub><mi>P</mi><mtext>after</mtext></msub>"
+    pad_numbers = f"<mn>2</mn><mo>·</mo>{_mn(before)}" if before == after else f"{_mn(before)}<mo>+</mo>{_mn(after)}"
+
+    def floor(top):
+        return _mrow("<mo>⌊</mo>", f"<mfrac>{_mrow(*top)}<mi>S</mi></mfrac>", "<mo>⌋</mo>")
+    letters = _mrow("<mi>out</mi><mo>=</mo>", floor(["<mi>W</mi><mo>−</mo>", k_name, "<mo>+</mo>", pad_letters]), "<mo>+</mo><mn>1</mn>")
+    numbers = _mrow("<mo>=</mo><mo>⌊</mo>",
+                    f"<mfrac>{_mrow(_mn(size), '<mo>−</mo>', _mn(reach), '<mo>+</mo>', pad_numbers)}{_mn(stride)}</mfrac>",
+                    "<mo>⌋</mo><mo>+</mo><mn>1</mn><mo>=</mo>", f'<mn class="pg-out-size">{out}</mn>')
+    spread = ("" if dilation == 1 else
+              f'<mspace width="1em"/>{_mrow(k_name, "<mo>=</mo><mi>D</mi><mo>(</mo><mi>K</mi><mo>−</mo><mn>1</mn><mo>)</mo><mo>+</mo><mn>1</mn><mo>=</mo>", _mn(reach))}')
+    text = f"out = floor(({size} − {reach} + {before + after}) / {stride}) + 1 = {out}"
+    return f'<math display="block" aria-label="{escape(text)}">{letters}{numbers}{spread}</math>'
+
+
+def grid_html(name, shape, label, overlay=""):
+    """A heat-map grid (canvas scaled up by CSS) with its window box and, for small grids, the numbers over it."""
+    h, w = shape
+    return (f'<div class="grid pg-grid {name}" style="aspect-ratio:{w} / {h}">'
+            f'<canvas width="{w}" height="{h}" tabindex="0" role="img" aria-label="{escape(label)}"></canvas>'
+            f'{overlay}<div class="window-box" aria-hidden="true"></div></div>')
+
+
+def overlay_html(values, padding, used, rgba):
+    """The numbers over a small grid's canvas, inked to read on their cell's colour (padding zeros faint, unread
+    cells hatched); nothing for big grids, which are heat maps only."""
+    h, w = values.shape
+    if max(h, w) > NUMBERS_UP_TO:
+        return ""
+    digits = 0 if all(float(v).is_integer() for v in values.ravel()) else 1
+    cells = []
+    for r in range(h):
+        for c in range(w):
+            kind = (" pad" if padding[r, c] else "") + ("" if used[r, c] else " unused")
+            red, green, blue = (int(v) for v in rgba[r, c, :3])
+            cells.append(f'<span class="pg-cell{kind}" style="color:{ink(red, green, blue)}">{fixed(values[r, c], digits)}</span>')
+    return f'<div class="pg-nums" aria-hidden="true" style="--cols:{w}">{"".join(cells)}</div>'

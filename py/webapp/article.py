@@ -1,0 +1,92 @@
+"""The article under the network: its live figures follow the current image, and its playground runs beside them."""
+import numpy as np
+from cnn_explainer import colormap, figures, markup
+
+from .dom import one, paint
+from .playground_view import Playground
+
+
+def conv_figure_html(channels, kernels, output, layer):
+    """The first conv neuron: each input channel with its kernel slice, then the map they make."""
+    rows = "".join(
+        f'<div class="fig-pair"><div class="grid fig-map" style="aspect-ratio:1"><canvas width="{channels.shape[2]}" '
+        f'height="{channels.shape[1]}" role="img" aria-label="{markup.escape(markup.channel_name(c, len(channels)))} input channel">'
+        f'</canvas></div><span class="op">×</span>{markup.number_grid_html(kernels[c], colormap.limit_of(kernels), "kernel slice")}</div>'
+        for c in range(len(channels)))
+    h, w = output.shape
+    return (f'<div class="fig-conv">{rows}<span class="op sum">Σ + b =</span>'
+            f'<div class="fig-out"><div class="grid fig-map" style="aspect-ratio:{w} / {h}"><canvas width="{w}" height="{h}" '
+            f'role="img" aria-label="{markup.escape(layer)}, neuron 1"></canvas></div></div></div>')
+
+
+class Article:
+    """The article's live parts, redrawn whenever the image or the model changes."""
+
+    def __init__(self):
+        self.playground, self.model = None, None
+
+    def update(self, model, acts):
+        """Draw every live figure for this model and image; the playground follows (a new model makes a new one)."""
+        if model is not self.model:
+            if self.playground is not None:
+                self.playground.destroy()
+            self.model = model
+            self.playground = Playground(model, acts, None)
+            self.playground.mount(one("#playground-root"))
+        else:
+            self.playground.refresh(model, acts)
+        self.draw_conv(model, acts)
+        self.draw_relu(model, acts)
+        self.draw_pool(model, acts)
+        self.draw_flatten(model, acts)
+        one("#fig-softmax .fig-body").innerHTML = figures.softmax_html(model.logits(acts), model.classes)
+        one("#fig-training .fig-body").innerHTML = figures.training_html(model)
+
+    def draw_conv(self, model, acts):
+        """The first conv neuron's channels, kernel slices and map."""
+        body, name = one("#fig-conv .fig-body"), figures.first_of_kind(model, "conv2d")
+        if name is None:
+            body.innerHTML = '<p class="fig-note">This model has no convolution.</p>'
+            return
+        channels = np.moveaxis(model.padded_input(name, acts)[0], -1, 0)
+        kernels = np.moveaxis(model.layer(name).kernel[:, :, :, 0], -1, 0)
+        output = acts[name][..., 0]
+        body.innerHTML = conv_figure_html(channels, kernels, output, name)
+        canvases = list(body.querySelectorAll("canvas"))
+        paint(canvases[:-1], colormap.diverging_rgba(channels, colormap.limit_of(channels)))
+        paint(canvases[-1:], colormap.diverging_rgba(output[None], colormap.limit_of(output)))
+
+    def draw_relu(self, model, acts):
+        """The first ReLU's input values on the graph of max(0, x)."""
+        name = figures.first_of_kind(model, "relu")
+        body = one("#fig-relu .fig-body")
+        body.innerHTML = (figures.relu_svg(model.input_of(name, acts)[..., 0]) if name
+                          else '<p class="fig-note">This model has no ReLU layer.</p>')
+
+    def draw_pool(self, model, acts):
+        """The first pooled map with its strongest window."""
+        name = figures.first_of_kind(model, "max_pool2d")
+        body = one("#fig-pool .fig-body")
+        if name is None:
+            body.innerHTML = '<p class="fig-note">This model has no max pooling.</p>'
+            return
+        source = model.input_of(name, acts)[..., 0]
+        window = model.layer(name).window_and_stride()[0]
+        position = figures.strongest_window(source, window)
+        h, w = source.shape
+        body.innerHTML = (f'<div class="fig-pool"><div class="grid fig-map" style="aspect-ratio:{w} / {h}">'
+                          f'<canvas width="{w}" height="{h}" role="img" aria-label="{markup.escape(name)} input map, neuron 1">'
+                          f'</canvas><div class="window-box" style="display:block;left:{100 * position[1] * window[1] / w}%;'
+                          f'top:{100 * position[0] * window[0] / h}%;width:{100 * window[1] / w}%;height:{100 * window[0] / h}%">'
+                          f'</div></div><div class="fig-pool-nums">{figures.pool_html(source, position, window)}</div></div>')
+        paint(list(body.querySelectorAll("canvas")), colormap.diverging_rgba(source[None], colormap.limit_of(source)))
+
+    def draw_flatten(self, model, acts):
+        """The first values of the flattened list."""
+        names = [layer.name for layer in model.layers]
+        flat = next((n for n in names if model.layer(n).type == "flatten"), None)
+        body = one("#fig-flatten .fig-body")
+        if flat is None:
+            body.innerHTML = '<p class="fig-note">This model has no flatten layer.</p>'
+            return
+        body.innerHTML = figures.flatten_html(model.input_of(flat, acts))
