@@ -9,9 +9,9 @@ from collections import Counter
 # One BLAS thread unless the user says otherwise: our matmuls are tiny, and a thread pool makes a forward
 # pass ~15× slower on a busy machine. It only takes effect when set before NumPy is first imported.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-import numpy as np
+import numpy as np  # noqa: E402
 
-from . import data, image, weights
+from . import data, image, weights  # noqa: E402
 from .data import DataError
 from .image import ImageError
 from .weights import DEFAULT_MODEL, WeightsError

@@ -1,5 +1,6 @@
 """The article under the network: its live figures follow the current image, and its playground runs beside them."""
 import numpy as np
+
 from cnn_explainer import colormap, figures, markup
 
 from .dom import one, paint

@@ -3,9 +3,10 @@ import asyncio
 import inspect
 
 import js
-from cnn_explainer import layout
 from pyodide.ffi import create_proxy
 from pyscript import document, when
+
+from cnn_explainer import layout
 
 from .app import show_message
 from .choices import open_model, show_example, show_upload, use_model

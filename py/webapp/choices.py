@@ -1,8 +1,9 @@
 """What the visitor chooses to look at: an example, their own image, another model, their own model."""
 import js
+from pyscript import document
+
 from cnn_explainer import markup, weights
 from cnn_explainer.model import ramp_pixels, scale_pixels
-from pyscript import document
 
 from .app import show_message
 from .dom import one

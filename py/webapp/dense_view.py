@@ -1,5 +1,6 @@
 """Flatten and dense explained: the pooled maps laid out as one vector, each value × its weight, summed into a logit."""
 import numpy as np
+
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
 from cnn_explainer.markup import code_index, code_panels_html, escape

@@ -7,8 +7,9 @@ import time
 from collections import namedtuple
 
 import js
-from cnn_explainer import markup
 from pyodide.ffi import to_js
+
+from cnn_explainer import markup
 
 from . import conv_view, dense_view, softmax_view
 from .conv_formula_view import ConvFormulaView

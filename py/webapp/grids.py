@@ -1,5 +1,6 @@
 """A heat-map grid in the page: paint once, then move the window box and reveal output cells as steps go."""
 import numpy as np
+
 from cnn_explainer import colormap
 
 from .dom import paint

@@ -5,9 +5,10 @@ import json
 import os
 
 import numpy as np
+from pyodide.http import pyfetch
+
 from cnn_explainer import weights
 from cnn_explainer.model import scale_pixels
-from pyodide.http import pyfetch
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # image.MAX_BYTES, known before Pillow is loaded
 _image_module = None

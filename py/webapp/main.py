@@ -1,13 +1,12 @@
 """PyCNN Explainer in the browser: take over the page the build drew, load the models, run the forward pass, bind events."""
 import js
 
-SCRIPT_START = js.performance.now()
+SCRIPT_START = js.performance.now()  # noqa: E402 (first, so the imports below are measured too)
 
 import asyncio
 import json
 
 from cnn_explainer import markup, weights
-
 from webapp.app import App
 from webapp.bindings import bind
 from webapp.choices import show_default

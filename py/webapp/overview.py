@@ -1,5 +1,6 @@
 """The overview in the page: mounted once per model (or taken over from the build's first paint), repainted per input."""
 import numpy as np
+
 from cnn_explainer import colormap, layout, markup
 
 from .dom import every, one, paint

@@ -2,8 +2,9 @@
 import time
 
 import js
-from cnn_explainer import markup, steps
 from pyodide.ffi import create_proxy
+
+from cnn_explainer import markup, steps
 
 from .dom import Listeners, reduced_motion
 

@@ -1,6 +1,7 @@
 """The convolution playground: choose input size, padding, kernel, stride and dilation, and watch the kernel slide."""
 import js
 import numpy as np
+
 from cnn_explainer import colormap, markup, ops, steps
 from cnn_explainer import playground as pg
 from cnn_explainer import playground_markup as pm
