@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 $(BIN)/.runtime: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e .
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[build]'
 	touch $@
 
 $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt

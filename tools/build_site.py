@@ -17,6 +17,7 @@ sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
 
 import numpy as np  # noqa: E402
 import bytecode  # noqa: E402
+import catalogues  # noqa: E402
 import prerender  # noqa: E402
 import vendor  # noqa: E402
 from cnn_explainer import data, weights  # noqa: E402
@@ -169,6 +170,7 @@ def write_first_paint(out, template_path, weights_dir, manifest):
     else:
         default = models.get(weights.DEFAULT_MODEL) or next(iter(models.values()))
         page = prerender.first_paint(template, out, models, default, manifest)
+    page, _ = catalogues.keyed_template(page)  # each translatable element gets its key (see tools/catalogues.py)
     with open(os.path.join(out, "index.html"), "w") as f:
         f.write(page)
 
@@ -236,6 +238,8 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     os.chmod(staging, 0o755)
     copy_tree(os.path.join(source, "static"), os.path.join(staging, "static"), re.compile(r"\.template\.js$"))
     copy_tree(os.path.join(source, "py"), os.path.join(staging, "py"))
+    catalogues.compile_all(os.path.join(staging, "py", "cnn_explainer"), os.path.join(source, "index.html"),
+                           os.path.join(source, "py", "cnn_explainer"))
     copy_tree(os.path.join(source, "weights"), os.path.join(staging, "weights"), re.compile(r"^(?!.*\.(json|npz)$)"))
     for name in ("pyodide", "pyscript"):
         copy_tree(dirs[name], os.path.join(staging, "vendor", name))
