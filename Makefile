@@ -37,6 +37,7 @@ bench: venv-dev dist chromium
 	$(BIN)/python bench/bench_forward.py
 	$(BIN)/python bench/bench_browser.py
 	$(BIN)/python bench/bench_views.py
+	$(BIN)/python bench/bench_teaching.py
 
 train: venv-dev
 	$(BIN)/python training/train.py tin10 $(if $(DATA),--data $(DATA))

@@ -26,7 +26,7 @@ from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E40
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
 EXAMPLES_PER_CLASS = 3
 TEACHING = (0.6, 0.95)  # the default example's top probability: confident, yet with runners-up worth a look
-SKIP = re.compile(r"(__pycache__|\.egg-info|\.pyc$)")
+SKIP = re.compile(r"(__pycache__|\.egg-info|\.pyc$|\.mo$)")  # .mo: catalogues.py compiles the .po files in
 
 
 def copy_tree(src, dst, skip=SKIP):

@@ -14,6 +14,7 @@ import hashlib
 import html.parser
 import json
 import os
+import re
 import sys
 
 from babel.messages.catalog import Catalog
@@ -33,6 +34,14 @@ ATTRIBUTE = "data-i18n"
 
 def catalogue_path(language, root=PACKAGE):
     return os.path.join(root, "locale", language, "LC_MESSAGES", f"{DOMAIN}.po")
+
+
+KEY_ATTRIBUTE = re.compile(r'\bdata-i18n(?:="[^"]*")?(?=[\s/>])')
+
+
+def attrs_of(tag):
+    """The attribute names of one start tag."""
+    return set(re.findall(r'\s([\w-]+)(?==|[\s/>])', tag))
 
 
 def normalise(text):
@@ -105,11 +114,10 @@ def keyed_template(text):
         key = key_of(json.dumps(messages, sort_keys=True, ensure_ascii=False))
         table[key] = messages
         tag = text[start:end]
-        protected = tag.replace(f"{ATTRIBUTE}-attrs", "\0")
-        if ATTRIBUTE in protected:  # data-i18n: its inner HTML is a message
-            marked = protected.replace(ATTRIBUTE, f'{ATTRIBUTE}="{key}"', 1).replace("\0", f"{ATTRIBUTE}-attrs")
-        else:  # only attributes are messages
-            marked = protected.replace("\0", f'{ATTRIBUTE}="{key}" {ATTRIBUTE}-attrs', 1).replace("\0", f"{ATTRIBUTE}-attrs")
+        if ATTRIBUTE in attrs_of(tag):  # data-i18n (empty, or a key from an earlier build): set its key
+            marked = KEY_ATTRIBUTE.sub(f'{ATTRIBUTE}="{key}"', tag, count=1)
+        else:  # only attributes are messages: add the key
+            marked = tag.replace(f"{ATTRIBUTE}-attrs", f'{ATTRIBUTE}="{key}" {ATTRIBUTE}-attrs', 1)
         pieces += [text[last:start], marked]
         last = end
     pieces.append(text[last:])
@@ -125,9 +133,8 @@ def python_messages(sources=SOURCES):
                 continue
             path = os.path.join(folder, name)
             for line, message, _comments, _context in extract_from_file("python", path, keywords=KEYWORDS):
-                for text in (message if isinstance(message, tuple) else (message,)):
-                    if text:
-                        found.setdefault(text, []).append(f"{os.path.relpath(path, REPO_ROOT)}:{line}")
+                if message and all(message):  # a plural message is a (singular, plural) pair
+                    found.setdefault(message, []).append(f"{os.path.relpath(path, REPO_ROOT)}:{line}")
     return found
 
 
@@ -155,8 +162,12 @@ def problems(language, messages=None, root=PACKAGE):
     messages = all_messages() if messages is None else messages
     catalogue = load(language, root)
     entries = {m.id: m for m in catalogue if m.id}
-    missing = sorted(m for m in messages if not (entries.get(m) and entries[m].string))
-    unused = sorted(m for m in entries if m not in messages)
+    def translated(message):
+        entry = entries.get(message)
+        strings = entry.string if entry and isinstance(entry.string, tuple) else (entry.string if entry else "",)
+        return all(strings)
+    missing = sorted((m for m in messages if not translated(m)), key=str)
+    unused = sorted((m for m in entries if m not in messages), key=str)
     return missing, unused
 
 
@@ -165,9 +176,10 @@ def update(language, root=PACKAGE):
     messages = all_messages()
     old = load(language, root)
     catalogue = Catalog(locale=language, domain=DOMAIN, project="PyCNN Explainer", fuzzy=False)
-    for message, places in sorted(messages.items()):
+    for message, places in sorted(messages.items(), key=lambda item: str(item[0])):
         previous = old.get(message)
-        catalogue.add(message, previous.string if previous else "", locations=[(p, None) for p in places[:3]])
+        empty = ("",) * catalogue.num_plurals if isinstance(message, tuple) else ""
+        catalogue.add(message, previous.string if previous else empty, locations=[(p, None) for p in places[:3]])
     path = catalogue_path(language, root)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:

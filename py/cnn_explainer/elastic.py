@@ -5,6 +5,7 @@ then the output map below), so that nothing needs a horizontal scroller.
 """
 from collections import namedtuple
 
+from .i18n import N_, _
 from .layout import curve
 from .markup import cell_text, code_index, escape, grid_html
 from .numbers import fixed, number
@@ -23,8 +24,8 @@ KERNEL_RATIO = 0.7  # a kernel's size, as a fraction of a map's size
 SUM_SIZE, BIAS_SIZE = 38, 34
 BIAS_DROP = 84  # vertical distance between the sum node and the bias box
 OUTPUT_GAP = 44  # narrow: room between the rows and the output map below them (its heading sits there)
-HEADINGS = {"input": "input channels", "kernel": "kernel slices", "intermediate": "intermediate maps",
-            "sum": "sum + bias", "output": "output"}
+HEADINGS = {"input": N_("input channels"), "kernel": N_("kernel slices"), "intermediate": N_("intermediate maps"),
+            "sum": N_("sum + bias"), "output": N_("output")}  # translated with _() where they are shown
 
 
 def geometry(narrow=False):
@@ -159,20 +160,24 @@ def labels_of(layer, source, inputs, kernels, intermediates, bias, output):
     channels = len(inputs)
     labels = {}
     for c in range(channels):
-        labels[("input", c)] = (f"input channel {c + 1} of {channels} ({source}), values {span(inputs[c])}: "
-                                "press Enter to watch it convolved with its kernel")
-        labels[("kernel", c)] = f"kernel slice for input channel {c + 1}, weights by row: {weights_text(kernels[c])}"
-        labels[("intermediate", c)] = (f"intermediate map {c + 1}: input channel {c + 1} convolved with its kernel, "
-                                       f"values {span(intermediates[c])}: press Enter to see how")
-    labels[("sum", 0)] = f"sum of the {channels} intermediate maps, cell by cell"
-    labels[("bias", 0)] = f"bias: {number(float(bias))}"
-    labels[("output", 0)] = f"output map of {layer}, values {span(output)}: point or use the arrow keys to choose a cell"
+        labels[("input", c)] = _("input channel {number} of {count} ({layer}), values {range}: "
+                                 "press Enter to watch it convolved with its kernel").format(
+            number=c + 1, count=channels, layer=source, range=span(inputs[c]))
+        labels[("kernel", c)] = _("kernel slice for input channel {number}, weights by row: {weights}").format(
+            number=c + 1, weights=weights_text(kernels[c]))
+        labels[("intermediate", c)] = _("intermediate map {number}: input channel {number} convolved with its kernel, "
+                                        "values {range}: press Enter to see how").format(
+            number=c + 1, range=span(intermediates[c]))
+    labels[("sum", 0)] = _("sum of the {count} intermediate maps, cell by cell").format(count=channels)
+    labels[("bias", 0)] = _("bias: {value}").format(value=number(float(bias)))
+    labels[("output", 0)] = _("output map of {layer}, values {range}: "
+                              "point or use the arrow keys to choose a cell").format(layer=layer, range=span(output))
     return labels
 
 
 def span(values):
     """'from a to b' for a map's value range."""
-    return f"from {number(float(values.min()))} to {number(float(values.max()))}"
+    return _("from {low} to {high}").format(low=number(float(values.min())), high=number(float(values.max())))
 
 
 def element_html(box, height, width, label, shape):
@@ -207,7 +212,7 @@ def elastic_html(boxes, links, height, labels, shapes, narrow=False):
     """The whole diagram: edges, column headings, every element and the (hidden) tooltip; shapes: {kind: (h, w)}."""
     width = geometry(narrow).width
     heads = "".join(f'<div class="el-heading" style="top:{100 * top / height:.3f}%;height:{100 * (TOP - 6) / height:.3f}%;'
-                    f'left:{100 * x / width:.3f}%;width:{100 * w / width:.3f}%">{escape(HEADINGS[kind])}</div>'
+                    f'left:{100 * x / width:.3f}%;width:{100 * w / width:.3f}%">{escape(_(HEADINGS[kind]))}</div>'
                     for kind, x, top, w in headings(narrow, boxes))
     items = "".join(element_html(b, height, width, labels[(b.kind, b.index)], shapes.get(b.kind)) for b in boxes)
     return (f'<div class="elastic backdrop{" narrow" if narrow else ""}" style="aspect-ratio:{width} / {height:.1f}">'
@@ -226,9 +231,12 @@ def sum_html(position, contributions, bias, total, forward, layer, index):
     and the forward pass's value (cells and neurons counted from 1; the code's own index, from 0, marked as code)."""
     r, c = position
     terms = " + ".join(f'<span class="term" data-channel="{i}">{term(float(v))}</span>' for i, v in enumerate(contributions))
-    return (f'<p class="eq">Output at <b>{cell_text(position)}</b> = the {len(contributions)} intermediate maps '
-            'at that cell, added, + bias</p>'
+    heading = _("Output at <b>{cell}</b> = the {count} intermediate maps at that cell, added, + bias").format(
+        cell=cell_text(position), count=len(contributions))
+    value = f'<span class="forward-value" data-value="{float(forward)!r}">{fixed(float(forward), 3)}</span>'
+    check = _("forward pass: {value} · in the code {index}").format(
+        value=value, index=code_index(f"acts[{layer!r}]", r, c, index))
+    return (f'<p class="eq">{heading}</p>'
             f'<p class="eq terms">= {terms} + <span class="term bias-term">{term(float(bias))}</span></p>'
             f'<p class="eq">= <span class="result" data-value="{float(total)!r}">{fixed(float(total), 3)}</span></p>'
-            f'<p class="check">forward pass: <span class="forward-value" data-value="{float(forward)!r}">'
-            f'{fixed(float(forward), 3)}</span> · in the code {code_index(f"acts[{layer!r}]", r, c, index)}</p>')
+            f'<p class="check">{check}</p>')

@@ -2,8 +2,12 @@
 import numpy as np
 
 from . import colormap, ops
-from .markup import escape, number_grid_html
+from .i18n import N_, _
+from .markup import class_name, escape, number_grid_html
 from .numbers import fixed, number, percent
+
+
+SPLITS = {"train": N_("train"), "holdout": N_("holdout"), "val": N_("val")}  # the weights file's split names
 
 
 def first_of_kind(model, kind):
@@ -34,7 +38,8 @@ def relu_svg(values, count=240, size=(320, 200)):
     points = "".join(f'<circle cx="{sx(x):.1f}" cy="{sy(max(x, 0.0)):.1f}" r="2.4" class="{"neg" if x < 0 else "pos"}"/>'
                      for x in xs)
     line = f"M{sx(-top):.1f},{sy(0):.1f} L{sx(0):.1f},{sy(0):.1f} L{sx(top):.1f},{sy(top):.1f}"
-    label = f"y = max(0, x) with {xs.size} values of the map: {int((xs < 0).sum())} negative ones become 0"
+    label = _("y = max(0, x) with {count} values of the map: {negatives} negative ones become 0").format(
+        count=xs.size, negatives=int((xs < 0).sum()))
     return (f'<svg class="relu-graph" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
             f'<line x1="{pad}" y1="{sy(0):.1f}" x2="{width - pad}" y2="{sy(0):.1f}" class="axis"/>'
             f'<line x1="{sx(0):.1f}" y1="{pad - 8}" x2="{sx(0):.1f}" y2="{height - pad}" class="axis"/>'
@@ -57,7 +62,8 @@ def pool_html(values, position, size=(2, 2)):
     window = values[row * size[0]:(row + 1) * size[0], col * size[1]:(col + 1) * size[1]]
     where = np.unravel_index(np.argmax(window), window.shape)
     best = float(window.max())
-    return (f'{number_grid_html(window, colormap.limit_of(values), "the pooling window", tuple(int(i) for i in where))}'
+    table = number_grid_html(window, colormap.limit_of(values), _("the pooling window"), tuple(int(i) for i in where))
+    return (f'{table}'
             f'<span class="op">→</span><span class="fig-result" data-value="{best!r}">{fixed(best)}</span>')
 
 
@@ -69,10 +75,11 @@ def flatten_html(maps, count=12):
     for i in range(min(count, flat.size)):
         row, rest = divmod(i, width * channels)
         col, channel = divmod(rest, channels)
-        items.append(f'<li data-value="{float(flat[i])!r}"><code>x[{i}]</code> = map {channel + 1}, row {row + 1}, '
-                     f'column {col + 1}: <b>{fixed(flat[i])}</b></li>')
-    return (f'<ul class="flatten-list">{"".join(items)}</ul>'
-            f'<p class="fig-note">… and so on to <code>x[{flat.size - 1}]</code>: {flat.size:,} values in all.</p>')
+        where = _("map {map}, row {row}, column {column}:").format(map=channel + 1, row=row + 1, column=col + 1)
+        items.append(f'<li data-value="{float(flat[i])!r}"><code>x[{i}]</code> = {where} <b>{fixed(flat[i])}</b></li>')
+    rest = _("… and so on to {last}: {count} values in all.").format(last=f"<code>x[{flat.size - 1}]</code>",
+                                                                      count=f"{flat.size:,}")
+    return f'<ul class="flatten-list">{"".join(items)}</ul><p class="fig-note">{rest}</p>'
 
 
 def softmax_html(logits, classes):
@@ -82,12 +89,13 @@ def softmax_html(logits, classes):
     shares = exps / exps.sum()
     rows = []
     for k in np.argsort(-shares):
-        rows.append(f'<tr data-class-index="{int(k)}"><th scope="row">{escape(classes[k])}</th>'
+        rows.append(f'<tr data-class-index="{int(k)}"><th scope="row">{escape(class_name(classes[k]))}</th>'
                     f'<td class="num">{fixed(logits[k])}</td><td class="num">{number(np.exp(logits[k]))}</td>'
                     f'<td class="share" data-value="{float(shares[k])!r}"><span class="bar" style="width:{100 * shares[k]:.1f}%"></span>'
                     f'<span class="num">{percent(shares[k])}</span></td></tr>')
-    return ('<table class="softmax-figure"><thead><tr><th scope="col">class</th><th scope="col">logit z</th>'
-            '<th scope="col">e<sup>z</sup></th><th scope="col">share</th></tr></thead>'
+    heads = _("class"), _("logit z"), _("share")
+    return (f'<table class="softmax-figure"><thead><tr><th scope="col">{heads[0]}</th><th scope="col">{heads[1]}</th>'
+            f'<th scope="col">e<sup>z</sup></th><th scope="col">{heads[2]}</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -104,43 +112,47 @@ def curve_svg(history, size=(360, 180)):
     losses = [e["train_loss"] for e in history] + [e["holdout_loss"] for e in history]
     low, high = min(losses), max(losses)
     accuracy = [e["holdout_accuracy"] for e in history]
-    label = (f"training curve over {epochs} epochs: holdout accuracy from {percent(accuracy[0])} "
-             f"to {percent(accuracy[-1])}")
+    label = _("training curve over {epochs} epochs: holdout accuracy from {first} to {last}").format(
+        epochs=epochs, first=percent(accuracy[0]), last=percent(accuracy[-1]))
+    first, last = (_("epoch {number}").format(number=n) for n in (1, epochs))
+    keys = _("training loss"), _("holdout loss"), _("holdout accuracy (0–100 %)")
     return (f'<svg class="curve" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" class="axis"/>'
             f'<path d="{path([e["train_loss"] for e in history], low, high)}" class="train"/>'
             f'<path d="{path([e["holdout_loss"] for e in history], low, high)}" class="holdout"/>'
             f'<path d="{path(accuracy, 0.0, 1.0)}" class="accuracy"/>'
-            f'<text x="{pad}" y="{height - 8}">epoch 1</text><text x="{width - pad}" y="{height - 8}" text-anchor="end">'
-            f'epoch {epochs}</text></svg>'
-            '<p class="fig-note"><span class="key train"></span>training loss <span class="key holdout"></span>holdout loss '
-            '<span class="key accuracy"></span>holdout accuracy (0–100 %)</p>')
+            f'<text x="{pad}" y="{height - 8}">{first}</text>'
+            f'<text x="{width - pad}" y="{height - 8}" text-anchor="end">{last}</text></svg>'
+            f'<p class="fig-note"><span class="key train"></span>{keys[0]} <span class="key holdout"></span>'
+            f'{keys[1]} <span class="key accuracy"></span>{keys[2]}</p>')
 
 
 def training_html(model):
     """How a model was trained, from its weights file: data, split sizes, recipe, accuracy, and its curve if recorded."""
     training = model.meta.get("training") or {}
     if not training:
-        return "<p>This model's file says nothing about how it was trained.</p>"
+        return "<p>" + _("This model's file says nothing about how it was trained.") + "</p>"
     facts = []
     if "dataset" in training:
-        facts.append(("data", training["dataset"]))
+        facts.append((_("data"), training["dataset"]))
     splits = training.get("splits") or {}
-    if splits:
-        facts.append(("images", ", ".join(f"{count:,} {name}" for name, count in splits.items())))
+    if splits:  # the split names (train, holdout, val) are the weights file's own words
+        facts.append((_("images"), ", ".join(f"{count:,} {_(SPLITS.get(name, name))}" for name, count in splits.items())))
     recipe = training.get("recipe") or {}
-    keys = (("epochs", "epochs"), ("batch", "batch size"), ("lr", "learning rate"), ("weight_decay", "weight decay"))
-    made = [f"{label} {recipe[key]}" for key, label in keys if key in recipe]
+    keys = (("epochs", N_("epochs")), ("batch", N_("batch size")), ("lr", N_("learning rate")),
+            ("weight_decay", N_("weight decay")))
+    made = [f"{_(label)} {recipe[key]}" for key, label in keys if key in recipe]
     if made:
-        facts.append(("recipe", "AdamW, " + ", ".join(made)))
-    for key, label in (("holdout_accuracy", "holdout accuracy"), ("val_accuracy", "accuracy on held-out val images"),
-                       ("val_accuracy_sharpened", "on sharpened val images")):
+        facts.append((_("recipe"), "AdamW, " + ", ".join(made)))
+    for key, label in (("holdout_accuracy", N_("holdout accuracy")), ("val_accuracy", N_("accuracy on held-out val images")),
+                       ("val_accuracy_sharpened", N_("on sharpened val images"))):
         if isinstance(training.get(key), (int, float)):
-            facts.append((label, percent(training[key])))
+            facts.append((_(label), percent(training[key])))
     if "minutes" in training:
-        facts.append(("training time", f"{training['minutes']} minutes on a 2-core CPU"))
+        facts.append((_("training time"), _("{minutes} minutes on a 2-core CPU").format(minutes=training["minutes"])))
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts)
     history = training.get("history")
     curve = (curve_svg(history) if isinstance(history, list) and history
-             else '<p class="fig-note">The per-epoch history of this model was not recorded, so there is no curve to draw.</p>')
+             else '<p class="fig-note">' + _("The per-epoch history of this model was not recorded, so there is no curve "
+                                             "to draw.") + "</p>")
     return f'<dl class="facts">{rows}</dl>{curve}'

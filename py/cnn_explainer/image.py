@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .i18n import _
 from .model import scale_pixels
 
 ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF")
@@ -20,38 +21,46 @@ def open_image(source):
     """Decode bytes, a path or a file object into an oriented RGB Pillow image, or raise ImageError."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
-            raise ImageError("the file is empty")
+            raise ImageError(_("the file is empty"))
         if len(source) > MAX_BYTES:
-            raise ImageError(f"the file is {len(source) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+            raise ImageError(_("the file is {size} MB; the limit is {limit} MB").format(
+                size=f"{len(source) / 2**20:.0f}", limit=MAX_BYTES // 2**20))
         source = io.BytesIO(bytes(source))
     try:
         with warnings.catch_warnings():  # our own, lower MAX_PIXELS limit is checked below: no stray stderr warning
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(source)
     except FileNotFoundError:
-        raise ImageError("file not found") from None
+        raise ImageError(_("file not found")) from None
     except UnidentifiedImageError:
-        raise ImageError("this is not an image file we can read (try JPEG, PNG, WebP, GIF or BMP)") from None
+        raise ImageError(_("this is not an image file we can read (try JPEG, PNG, WebP, GIF or BMP)")) from None
     except Image.DecompressionBombError:
-        raise ImageError(f"the image has too many pixels (the limit is {MAX_PIXELS // 10**6} megapixels)") from None
+        raise ImageError(too_many_pixels()) from None
     except OSError as error:
-        raise ImageError(f"the file cannot be read ({error})") from None
+        raise ImageError(_("the file cannot be read ({error})").format(error=error)) from None
     if image.format not in ACCEPTED_FORMATS:
-        raise ImageError(f"{image.format} images are not accepted (use JPEG, PNG, WebP, GIF or BMP)")
+        raise ImageError(_("{format} images are not accepted (use JPEG, PNG, WebP, GIF or BMP)").format(
+            format=image.format))
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"the image is {width}×{height} pixels; the limit is {MAX_PIXELS // 10**6} megapixels")
+        raise ImageError(_("the image is {width}×{height} pixels; the limit is {limit} megapixels").format(
+            width=width, height=height, limit=MAX_PIXELS // 10**6))
     if width < 1 or height < 1:
-        raise ImageError("the image has no pixels")
+        raise ImageError(_("the image has no pixels"))
     try:
         image.seek(0)  # animated GIF / WebP: the first frame
         image.load()
         image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError:
-        raise ImageError(f"the image has too many pixels (the limit is {MAX_PIXELS // 10**6} megapixels)") from None
+        raise ImageError(too_many_pixels()) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageError(f"the image is damaged or truncated ({error})") from None
+        raise ImageError(_("the image is damaged or truncated ({error})").format(error=error)) from None
     return to_rgb(image)
+
+
+def too_many_pixels():
+    """The message for an image over Pillow's decompression-bomb limit."""
+    return _("the image has too many pixels (the limit is {limit} megapixels)").format(limit=MAX_PIXELS // 10**6)
 
 
 def to_rgb(image):

@@ -5,17 +5,46 @@ exactly where it inserts it, so nothing is escaped twice and nothing is left une
 """
 import functools
 import html
+import re
 
 import numpy as np
 
-from . import colormap, layout, steps
+from . import colormap, i18n, layout, steps
+from .i18n import N_, _
 from .numbers import fixed, number, percent
 
-KIND_TITLES = {"input": "input", "conv2d": "convolution", "relu": "ReLU", "max_pool2d": "max pooling",
-               "output": "output"}
-CHANNEL_NAMES = ("red", "green", "blue")
+# Constants marked with N_(): translate them with _() where they are shown.
+KIND_TITLES = {"input": N_("input"), "conv2d": N_("convolution"), "relu": N_("ReLU"), "max_pool2d": N_("max pooling"),
+               "output": N_("output")}
+CHANNEL_NAMES = (N_("red"), N_("green"), N_("blue"))
 PROBABILITY_GRADIENT = "rgb(241,245,249), rgb(30,64,175)"
-RAMP_CAPTION = "A colour ramp (no example images in this build)"
+RAMP_CAPTION = N_("A colour ramp (no example images in this build)")
+# The class names of the shipped models (weights/*.json "classes"), so that they are translated wherever they are
+# shown (class_name()); a class name of someone's own model has no translation and passes through unchanged.
+KNOWN_CLASS_NAMES = (
+    # tinyvgg-tin10: the 10 CNN Explainer classes of Tiny ImageNet
+    N_("lifeboat"), N_("ladybug"), N_("pizza"), N_("bell pepper"), N_("school bus"),
+    N_("koala"), N_("espresso"), N_("red panda"), N_("orange"), N_("sports car"),
+    # tinyvgg-imagenette: the 10 Imagenette classes
+    N_("tench"), N_("English springer"), N_("cassette player"), N_("chain saw"), N_("church"),
+    N_("French horn"), N_("garbage truck"), N_("gas pump"), N_("golf ball"), N_("parachute"),
+)
+# The descriptions of the shipped models (weights/*.json "description"), translated by model_info().
+KNOWN_DESCRIPTIONS = (
+    N_("Tiny VGG trained on the 10 CNN Explainer classes of Tiny ImageNet (32 px, upscaled to 64)."),
+    N_("Tiny VGG trained on the 10 Imagenette classes at 64 px."),
+)
+# The notes that examples/examples.json can hold (written in English by the build, tools/build_site.py, and by the
+# page when the manifest cannot be loaded): gallery_note() recognises them and shows them translated.
+GALLERY_NOTES = (
+    N_("Held-out (val) images from {datasets}, decoded and stored as PNG: per model and class, the first "
+       "{count} in sorted order that the model classifies correctly. ImageNet-derived images: "
+       "non-commercial research and education use only."),
+    N_("No example images in this build: no data folder was given "
+       "(build with --data DIR, or put the data in ../shared/data). Use your own image."),
+    N_("No example images in this build: no data set in {folder} matches a shipped model. Upload your own image."),
+    N_("The example images could not be loaded ({error})."),
+)
 
 
 def escape(text):
@@ -23,9 +52,19 @@ def escape(text):
     return html.escape(str(text), quote=True)
 
 
+def class_name(name):
+    """A class name in the active language (a shipped model's are translated; any other passes through unchanged)."""
+    return _(name) if name else name
+
+
+def _channel_message(index, channels):
+    """An input channel's name as its English message: red, green, blue, grey or "channel {number}"."""
+    return CHANNEL_NAMES[index] if channels == 3 else (N_("grey") if channels == 1 else N_("channel {number}"))
+
+
 def channel_name(index, channels):
-    """An input channel's name: red, green, blue, or grey for a one-channel model."""
-    return CHANNEL_NAMES[index] if channels == 3 else ("grey" if channels == 1 else f"channel {index + 1}")
+    """An input channel's name, in the active language: red, green, blue, or grey for a one-channel model."""
+    return _(_channel_message(index, channels)).format(number=index + 1)
 
 
 def shape_text(shape):
@@ -50,10 +89,12 @@ def placement(wide, tall):
 def node_label(column, index, classes):
     """The accessible name of a neuron (counted from 1, as people count)."""
     if column.kind == "output":
-        return f"output: {classes[index]}"
+        return _("output: {class_name}").format(class_name=class_name(classes[index]))
     if column.kind == "input":
-        return f"input, {channel_name(index, column.shape[-1])} channel: show its pixel values"
-    return f"{column.name}, {KIND_TITLES[column.kind]} neuron {index + 1} of {column.shape[-1]}: show how it was computed"
+        return _("input, {channel} channel: show its pixel values").format(
+            channel=channel_name(index, column.shape[-1]))
+    return _("{layer}, {kind} neuron {number} of {count}: show how it was computed").format(
+        layer=column.name, kind=_(KIND_TITLES[column.kind]), number=index + 1, count=column.shape[-1])
 
 
 def edges_svg(columns, edges):
@@ -79,7 +120,7 @@ def column_label(column, wide, tall):
     """The label of a column: its name, what it does and its shape."""
     return (f'<div class="col-label kind-{column.kind}" style="{placement(wide, tall)}">'
             f'<span class="col-name">{escape(column.name)}</span>'
-            f'<span class="col-kind">{escape(KIND_TITLES[column.kind])}</span>'
+            f'<span class="col-kind">{escape(_(KIND_TITLES[column.kind]))}</span>'
             f'<span class="col-shape">{escape(shape_text(column.shape))}</span></div>')
 
 
@@ -99,7 +140,7 @@ def output_row(classes, index, probability=None, top=False):
     """The inside of a class row: swatch, name, probability bar and percentage."""
     width = "" if probability is None else f' style="width:{100 * probability:.2f}%"'
     text = "" if probability is None else percent(probability)
-    return (f'<span class="swatch"></span><span class="cls">{escape(classes[index])}</span>'
+    return (f'<span class="swatch"></span><span class="cls">{escape(class_name(classes[index]))}</span>'
             f'<span class="bar"><span class="fill"{width}></span></span><span class="pct">{text}</span>')
 
 
@@ -146,21 +187,24 @@ def overview_html(model, columns, nodes, edges, size, probabilities=None, sprite
 def prediction_html(classes, probabilities):
     """The prediction line: the top class and its probability."""
     top = int(np.argmax(probabilities))
-    return (f'Prediction: <strong>{escape(classes[top])}</strong> '
-            f'<span class="muted">{percent(float(probabilities[top]))}</span>')
+    name = f'<strong>{escape(class_name(classes[top]))}</strong>'
+    return (_("Prediction: {class_name}").format(class_name=name)
+            + f' <span class="muted">{percent(float(probabilities[top]))}</span>')
 
 
 def hover_text(layer, kind, index, acts, classes):
     """What the info line says about a neuron: its value range, or for an output neuron its probability."""
     if kind == "output":
-        return f"{classes[index]}: probability {percent(float(acts[layer][index]))}"
+        return _("{class_name}: probability {percent}").format(class_name=class_name(classes[index]),
+                                                             percent=percent(float(acts[layer][index])))
     values = acts[layer][..., index]
     if kind == "input":
-        what = f"{channel_name(index, acts[layer].shape[-1])} channel"
+        what = _("{channel} channel").format(channel=channel_name(index, acts[layer].shape[-1]))
     else:
-        what = f"{KIND_TITLES[kind]} neuron {index + 1}"
-    return (f"{layer} · {what}: values from {number(float(values.min()))} "
-            f"to {number(float(values.max()))} over {values.shape[0]}×{values.shape[1]} positions")
+        what = _("{kind} neuron {number}").format(kind=_(KIND_TITLES[kind]), number=index + 1)
+    return _("{layer} · {neuron}: values from {low} to {high} over {height}×{width} positions").format(
+        layer=layer, neuron=what, low=number(float(values.min())), high=number(float(values.max())),
+        height=values.shape[0], width=values.shape[1])
 
 
 def legend_html(title, gradient, low, high, key):
@@ -178,18 +222,21 @@ def overview_legends_html(model, hidden, limits, level):
     channels = model.input_shape[-1]
     hues = colormap.CHANNEL_HUES if channels == 3 else [colormap.GREY_HUE] * channels
     for c, hue in enumerate(hues):
-        name = channel_name(c, channels)
-        parts.append(legend_html(f"input {name}", f"rgb(0,0,0), rgb{tuple(hue)}", *model.pixel_range, f"input-{name}"))
+        key = _channel_message(c, channels).format(number=c + 1)  # the key stays English in every language
+        title = _("input {channel}").format(channel=channel_name(c, channels))
+        parts.append(legend_html(title, f"rgb(0,0,0), rgb{tuple(hue)}", *model.pixel_range, f"input-{key}"))
     if level == "unit":
         top = max(float(limits[name].max()) for name in hidden)
-        parts.append(legend_html("each neuron: its own ±max (largest shown)", gradient, -top, top, "unit"))
+        parts.append(legend_html(_("each neuron: its own ±max (largest shown)"), gradient, -top, top, "unit"))
     else:
         groups = colormap.modules(hidden) if level == "module" else [hidden]
         for i, group in enumerate(groups):
             top = float(limits[group[0]].max())
-            title = f"module {i + 1} ({group[0]} … {group[-1]})" if level == "module" else "all hidden layers"
+            title = (_("module {number} ({first_layer} … {last_layer})").format(
+                number=i + 1, first_layer=group[0], last_layer=group[-1]) if level == "module"
+                else _("all hidden layers"))
             parts.append(legend_html(title, gradient, -top, top, f"{level}-{i + 1}"))
-    parts.append(legend_html("output probability", PROBABILITY_GRADIENT, 0.0, 1.0, "output"))
+    parts.append(legend_html(_("output probability"), PROBABILITY_GRADIENT, 0.0, 1.0, "output"))
     return "".join(parts)
 
 
@@ -198,8 +245,10 @@ def overview_legends_html(model, hidden, limits, level):
 def example_button(item, pressed, size=40, lazy=False):
     """A gallery button showing one example image."""
     loading = ' loading="lazy"' if lazy else ""
+    name = class_name(item["label"])
+    label = _("example: {class_name}").format(class_name=name)
     return (f'<button type="button" class="example" data-example="{escape(item["file"])}" '
-            f'aria-label="example: {escape(item["label"])}" title="{escape(item["label"])}" '
+            f'aria-label="{escape(label)}" title="{escape(name)}" '
             f'aria-pressed="{"true" if pressed else "false"}">'
             f'<img src="./{escape(item["file"])}" alt="" width="{size}" height="{size}"{loading}></button>')
 
@@ -218,9 +267,32 @@ def gallery_html(items, shown=None, size=40, lazy=False):
     return "".join(example_button(item, item["file"] == shown, size, lazy) for item in items)
 
 
+def _note_pattern(message):
+    """A regular expression matching a note made from this message, each {placeholder} a named group."""
+    parts = re.split(r"\{(\w+)\}", message)
+    return re.compile("".join(f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts)) + r"\Z",
+                      re.DOTALL)
+
+
+NOTE_PATTERNS = tuple((message, _note_pattern(message)) for message in GALLERY_NOTES)
+
+
+def translated_note(note):
+    """A gallery note in the active language: one of GALLERY_NOTES (its values kept), else as it is."""
+    if not note:
+        return note
+    for message, pattern in NOTE_PATTERNS:
+        found = pattern.match(note)
+        if found:
+            return _(message).format(**found.groupdict())
+    return _(note)
+
+
 def gallery_note(examples, items):
     """The line under the full gallery: where the examples come from, or why there are none for this model."""
-    return examples.get("note", "") if items else (examples.get("note") or "No example images for this model: use your own.")
+    fallback = N_("No example images for this model: use your own.")
+    note = examples.get("note", "") if items else (examples.get("note") or fallback)
+    return translated_note(note)
 
 
 def model_options_html(names, selected):
@@ -231,10 +303,12 @@ def model_options_html(names, selected):
 
 def model_info(model):
     """One sentence about a model: its description and its held-out accuracy."""
-    text = model.meta.get("description", "")
+    description = model.meta.get("description", "")
+    text = _(description) if description in KNOWN_DESCRIPTIONS else description
     accuracy = model.meta.get("training", {}).get("val_accuracy")
     if accuracy is not None:
-        text += f" Top-1 accuracy on held-out images: {100 * accuracy:.1f}%."
+        sentence = _("Top-1 accuracy on held-out images: {percent}.").format(percent=f"{100 * accuracy:.1f}%")
+        text = _("{description} {accuracy}").format(description=text, accuracy=sentence) if text else sentence
     return text.strip()
 
 
@@ -268,14 +342,21 @@ def code_html(lines, first_line, title):
     body = "".join(
         f'<span class="line" data-line="{i}"><span class="ln" aria-hidden="true">{first_line + i}</span>{escape(line)}\n</span>'
         for i, line in enumerate(lines))
+    note = _("(Python counts from 0)")
     return (f'<figure class="code-panel"><figcaption>{escape(title)} '
-            '<span class="code-note">(Python counts from 0)</span></figcaption>'
+            f'<span class="code-note">{note}</span></figcaption>'
             f'<pre class="code" tabindex="0" aria-label="{escape(title)}"><code>{body}</code></pre></figure>')
 
 
-@functools.cache
 def code_panel(function):
-    """One function's code panel (its source is read once: every view opening and every new image reuses it)."""
+    """One function's code panel in the active language (built once per function and language: every view opening
+    and every new image reuses it, and switching language never shows a stale caption)."""
+    return _code_panel(function, i18n.language)
+
+
+@functools.cache
+def _code_panel(function, language):
+    """code_panel(), cached by function and language (`language` is the cache key: _() reads the active one)."""
     return code_html(*steps.source(function), code_title(function))
 
 
@@ -294,15 +375,18 @@ def grid_html(name, shape, label):
 
 def playground_button(layer, index):
     """The button of a convolution view that opens the playground (the explanation panel handles its click)."""
+    text = _("Try other settings in the playground")
     return (f'<button type="button" class="to-playground" data-layer="{escape(layer)}" data-index="{int(index)}">'
-            'Try other settings in the playground</button>')
+            f'{text}</button>')
 
 
 def cell_text(position, shape=None):
     """An output cell for people, counted from 1: "row 3, column 7" (of a 60×60 map)."""
     row, col = position
-    text = f"row {row + 1}, column {col + 1}"
-    return text if shape is None else f"{text} of {shape[0]}×{shape[1]}"
+    text = _("row {row}, column {column}").format(row=row + 1, column=col + 1)
+    if shape is None:
+        return text
+    return _("{cell} of {height}×{width}").format(cell=text, height=shape[0], width=shape[1])
 
 
 def code_index(name, *indices):

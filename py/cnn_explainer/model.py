@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import ops
+from .i18n import _
 
 LAYER_TYPES = ("conv2d", "relu", "max_pool2d", "flatten", "dense", "softmax")
 
@@ -73,17 +74,20 @@ class Layer:
             return (int(np.prod(shape)),)
         if self.type == "dense":
             if len(shape) != 1:
-                raise ValueError(f"layer {self.name!r}: dense needs a flat input, got shape {shape}")
+                raise ValueError(_("layer {name}: dense needs a flat input, got shape {shape}").format(
+                    name=repr(self.name), shape=shape))
             return (self.config["units"],)
         if len(shape) != 3:
-            raise ValueError(f"layer {self.name!r}: {self.type} needs an (H, W, C) input, got shape {shape}")
+            raise ValueError(_("layer {name}: {type} needs an (H, W, C) input, got shape {shape}").format(
+                name=repr(self.name), type=self.type, shape=shape))
         window, stride = self.window_and_stride()
         if self.padding == "same":
             out = [-(-shape[i] // stride[i]) for i in (0, 1)]
         else:
             out = [(shape[i] - window[i]) // stride[i] + 1 for i in (0, 1)]
         if min(out) < 1:
-            raise ValueError(f"layer {self.name!r}: a {window} window does not fit an input of shape {shape}")
+            raise ValueError(_("layer {name}: a {window} window does not fit an input of shape {shape}").format(
+                name=repr(self.name), window=window, shape=shape))
         channels = self.config["filters"] if self.type == "conv2d" else shape[2]
         return (out[0], out[1], channels)
 

@@ -4,6 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import steps
+from .markup import class_name
 from .numbers import number
 
 Contribution = namedtuple("Contribution", "index value weight product")
@@ -119,8 +120,9 @@ def softmax_table(logits, classes):
 
 
 def softmax_formula(terms, total, chosen):
-    """The softmax of class `chosen` as text, with the real numbers: p = e^(z) / (e^(z1) + …) = a / s = p."""
+    """The softmax of class `chosen` as text, with the real numbers: p = e^(z) / (e^(z1) + …) = a / s = p
+    (the class name in the active language)."""
     term = terms[chosen]
     denominator = " + ".join(exp_text(t.logit) for t in terms)
-    return (f"p({term.name}) = {exp_text(term.logit)} / ({denominator}) = "
+    return (f"p({class_name(term.name)}) = {exp_text(term.logit)} / ({denominator}) = "
             f"{number(term.exp)} / {number(total)} = {number(term.share, 4)}")

@@ -8,6 +8,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import ops
+from .i18n import N_, _, ngettext
 
 # What the controls allow: (smallest, largest). The image mode lets the input grow to the whole 64×64 map.
 LIMITS = {"size": (3, 9), "padding": (0, 3), "kernel": (1, 5), "stride": (1, 4), "dilation": (1, 2)}
@@ -17,13 +18,13 @@ ORDER = ("size", "padding", "kernel", "stride", "dilation")
 # padding is (before, after), the same on both axes: Keras's "same" puts an odd extra zero after.
 Settings = namedtuple("Settings", "size padding kernel stride dilation")
 
-PRESETS = {  # well-known 3×3 kernels (the names are what the kernel menu shows)
-    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
-    "box blur": [[1 / 9] * 3] * 3,
-    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
-    "Sobel x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-    "Sobel y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-    "Laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+PRESETS = {  # well-known 3×3 kernels (the names are the kernel menu's values; it shows them translated, _(name))
+    N_("identity"): [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    N_("box blur"): [[1 / 9] * 3] * 3,
+    N_("sharpen"): [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    N_("Sobel x"): [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    N_("Sobel y"): [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    N_("Laplacian"): [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
 }
 
 
@@ -147,10 +148,13 @@ def uneven_text(settings):
     """A sentence for input cells that no window reads ("" when the windows read every cell)."""
     extra, unused = leftover(settings), ~used_cells(settings)
     if extra:
-        cells = "the last row and column" if extra == 1 else f"the last {extra} rows and columns"
-        return (f"The stride of {settings.stride} does not fit evenly: after the last window there is no room for "
-                f"another, so {cells} of the padded input are never read (hatched).")
+        return ngettext("The stride of {stride} does not fit evenly: after the last window there is no room for "
+                        "another, so the last row and column of the padded input are never read (hatched).",
+                        "The stride of {stride} does not fit evenly: after the last window there is no room for "
+                        "another, so the last {count} rows and columns of the padded input are never read (hatched).",
+                        extra).format(stride=settings.stride, count=extra)
     if unused.any():
-        return (f"With dilation {settings.dilation} and stride {settings.stride} the kernel's weights always land "
-                "on the same every-other cells: the hatched cells are never read.")
+        return _("With dilation {dilation} and stride {stride} the kernel's weights always land "
+                 "on the same every-other cells: the hatched cells are never read.").format(
+                     dilation=settings.dilation, stride=settings.stride)
     return ""

@@ -1,18 +1,20 @@
 """The convolution playground's markup: its controls, the output-size equation in MathML, the grids' number overlay."""
 from . import playground as pg
 from .colormap import ink
+from .i18n import N_, _
 from .markup import CHANNEL_NAMES, escape
 from .numbers import fixed
 
-LABELS = {"size": ("Input size", "W"), "padding": ("Zero padding", "P"), "kernel": ("Kernel size", "K"),
-          "stride": ("Stride", "S"), "dilation": ("Dilation", "D")}
-MODES = {"grid": "a small grid of numbers", "image": "the current image"}
+LABELS = {"size": (N_("Input size"), "W"), "padding": (N_("Zero padding"), "P"), "kernel": (N_("Kernel size"), "K"),
+          "stride": (N_("Stride"), "S"), "dilation": (N_("Dilation"), "D")}  # shown translated: _(label)
+MODES = {"grid": N_("a small grid of numbers"), "image": N_("the current image")}
 NUMBERS_UP_TO = 16  # cells per side: larger grids are heat maps without numbers
 
 
 def control_html(name, value, low, high):
     """One setting: a slider and a number field that move together (both labelled for screen readers)."""
     label, symbol = LABELS[name]
+    label = _(label)
     return (f'<div class="pg-control"><label for="pg-{name}">{label} <var>{symbol}</var></label>'
             f'<input type="range" id="pg-{name}" data-name="{name}" min="{low}" max="{high}" value="{value}">'
             f'<input type="number" data-name="{name}" min="{low}" max="{high}" value="{value}" '
@@ -24,11 +26,14 @@ def kernel_options_html(learned_layer, learned_count, selected):
     def option(value, text):
         mark = " selected" if value == selected else ""
         return f'<option value="{escape(value)}"{mark}>{escape(text)}</option>'
-    known = "".join(option(name, name) for name in pg.PRESETS) + option("random", "random integers")
-    learned = "".join(option(f"learned:{n}:{c}", f"neuron {n + 1}, {CHANNEL_NAMES[c]} channel")
+    known = "".join(option(name, _(name)) for name in pg.PRESETS) + option("random", _("random integers"))
+    learned = "".join(option(f"learned:{n}:{c}", _("neuron {number}, {colour} channel").format(number=n + 1,
+                                                                                                colour=_(CHANNEL_NAMES[c])))
                       for n in range(learned_count) for c in range(3))
-    group = f'<optgroup label="learned by {escape(learned_layer)}">{learned}</optgroup>' if learned_count else ""
-    return f'<optgroup label="well known">{known}</optgroup>{group}'
+    by = escape(_("learned by {layer}").format(layer=learned_layer))
+    group = f'<optgroup label="{by}">{learned}</optgroup>' if learned_count else ""
+    well_known = escape(_("well known"))
+    return f'<optgroup label="{well_known}">{known}</optgroup>{group}'
 
 
 def controls_html(settings, mode, size_limit, kernel_options, channel):
@@ -36,18 +41,22 @@ def controls_html(settings, mode, size_limit, kernel_options, channel):
     limits = {**pg.LIMITS, "size": size_limit}
     values = {**settings._asdict(), "padding": settings.padding[0]}
     sliders = "".join(control_html(name, values[name], *limits[name]) for name in pg.ORDER)
-    modes = "".join(f'<option value="{k}"{" selected" if k == mode else ""}>{v}</option>' for k, v in MODES.items())
-    channels = "".join(f'<option value="{i}"{" selected" if i == channel else ""}>{name}</option>'
+    modes = "".join(f'<option value="{k}"{" selected" if k == mode else ""}>{_(v)}</option>' for k, v in MODES.items())
+    channels = "".join(f'<option value="{i}"{" selected" if i == channel else ""}>{_(name)}</option>'
                        for i, name in enumerate(CHANNEL_NAMES))
-    return (f'<div class="pg-controls" role="group" aria-label="Convolution settings">{sliders}</div>'
+    settings_label, pad_label = escape(_("Convolution settings")), escape(_("Padding as Keras defines it"))
+    valid_title, same_title = escape(_("no padding: the output shrinks")), escape(_("enough zeros to keep ⌈W / S⌉ outputs"))
+    words = {"input": _("Input"), "channel": _("Channel"), "random": _("New random numbers"), "kernel": _("Kernel")}
+    # the buttons' words "valid" and "same" stay as they are: they are Keras's own values of its padding argument
+    return (f'<div class="pg-controls" role="group" aria-label="{settings_label}">{sliders}</div>'
             '<div class="pg-choices">'
-            '<span class="pg-pad" role="group" aria-label="Padding as Keras defines it">'
-            '<button type="button" data-pad="valid" title="no padding: the output shrinks">valid</button>'
-            '<button type="button" data-pad="same" title="enough zeros to keep ⌈W / S⌉ outputs">same</button></span>'
-            f'<label>Input <select class="pg-mode">{modes}</select></label>'
-            f'<label class="pg-channel-choice">Channel <select class="pg-channel">{channels}</select></label>'
-            '<button type="button" class="pg-random">New random numbers</button>'
-            f'<label>Kernel <select class="pg-kernel">{kernel_options}</select></label></div>')
+            f'<span class="pg-pad" role="group" aria-label="{pad_label}">'
+            f'<button type="button" data-pad="valid" title="{valid_title}">valid</button>'
+            f'<button type="button" data-pad="same" title="{same_title}">same</button>'
+            f'</span><label>{words["input"]} <select class="pg-mode">{modes}</select></label>'
+            f'<label class="pg-channel-choice">{words["channel"]} <select class="pg-channel">{channels}</select></label>'
+            f'<button type="button" class="pg-random">{words["random"]}</button>'
+            f'<label>{words["kernel"]} <select class="pg-kernel">{kernel_options}</select></label></div>')
 
 
 def _mrow(*parts):
@@ -64,7 +73,9 @@ def size_math(settings):
     reach = pg.span(kernel, dilation)
     out = pg.output_size(*settings)
     k_name = "<msup><mi>K</mi><mo>′</mo></msup>" if dilation > 1 else "<mi>K</mi>"
-    pad_letters = "<mn>2</mn><mi>P</mi>" if before == after else "<msub><mi>P</mi><mtext>before</mtext></msub><mo>+</mo><msub><mi>P</mi><mtext>after</mtext></msub>"
+    pad_letters = "<mn>2</mn><mi>P</mi>" if before == after else (
+        "<msub><mi>P</mi><mtext>" + _("before") + "</mtext></msub><mo>+</mo><msub><mi>P</mi><mtext>" + _("after")
+        + "</mtext></msub>")
     pad_numbers = f"<mn>2</mn><mo>·</mo>{_mn(before)}" if before == after else f"{_mn(before)}<mo>+</mo>{_mn(after)}"
 
     def floor(top):
@@ -75,7 +86,8 @@ def size_math(settings):
                     "<mo>⌋</mo><mo>+</mo><mn>1</mn><mo>=</mo>", f'<mn class="pg-out-size">{out}</mn>')
     spread = ("" if dilation == 1 else
               f'<mspace width="1em"/>{_mrow(k_name, "<mo>=</mo><mi>D</mi><mo>(</mo><mi>K</mi><mo>−</mo><mn>1</mn><mo>)</mo><mo>+</mo><mn>1</mn><mo>=</mo>", _mn(reach))}')
-    text = f"out = floor(({size} − {reach} + {before + after}) / {stride}) + 1 = {out}"
+    text = _("out = floor(({size} − {reach} + {padding}) / {stride}) + 1 = {out}").format(
+        size=size, reach=reach, padding=before + after, stride=stride, out=out)
     return f'<math display="block" aria-label="{escape(text)}">{letters}{numbers}{spread}</math>'
 
 

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 
+from .i18n import _
 from .model import LAYER_TYPES, Layer, Model
 
 FORMAT = "cnn-explainer-weights/1"
@@ -19,9 +20,10 @@ class WeightsError(ValueError):
 def _require(spec, key, kind, where):
     """spec[key], which must be of the given type; else a WeightsError naming where it is missing."""
     if key not in spec:
-        raise WeightsError(f"{where}: missing {key!r}")
+        raise WeightsError(_("{where}: missing {key}").format(where=where, key=repr(key)))
     if not isinstance(spec[key], kind):
-        raise WeightsError(f"{where}: {key!r} must be a {getattr(kind, '__name__', 'value')}, got {spec[key]!r}")
+        raise WeightsError(_("{where}: {key} must be a {type}, got {value}").format(
+            where=where, key=repr(key), type=getattr(kind, "__name__", "value"), value=repr(spec[key])))
     return spec[key]
 
 
@@ -29,15 +31,18 @@ def _check_hyper_parameters(layer_spec, where):
     """Reject hyper-parameters of the wrong kind before they turn into confusing NumPy errors."""
     for key in ("filters", "units"):
         if key in layer_spec and not (isinstance(layer_spec[key], int) and layer_spec[key] > 0):
-            raise WeightsError(f"{where}: {key!r} must be a positive integer, got {layer_spec[key]!r}")
+            raise WeightsError(_("{where}: {key} must be a positive integer, got {value}").format(
+                where=where, key=repr(key), value=repr(layer_spec[key])))
     for key in ("kernel_size", "strides", "pool_size"):
         value = layer_spec.get(key, 1)
         values = [value] if isinstance(value, int) else value
         if not (isinstance(values, list) and len(values) in (1, 2)
                 and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values)):
-            raise WeightsError(f"{where}: {key!r} must be a positive integer or a pair of them, got {value!r}")
+            raise WeightsError(_("{where}: {key} must be a positive integer or a pair of them, got {value}").format(
+                where=where, key=repr(key), value=repr(value)))
     if layer_spec.get("padding", "valid") not in ("valid", "same"):
-        raise WeightsError(f"{where}: 'padding' must be 'valid' or 'same', got {layer_spec['padding']!r}")
+        raise WeightsError(_("{where}: 'padding' must be 'valid' or 'same', got {value}").format(
+            where=where, value=repr(layer_spec["padding"])))
 
 
 def _read_arrays(npz_source, where):
@@ -48,70 +53,83 @@ def _read_arrays(npz_source, where):
         with np.load(npz_source, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
-        raise WeightsError(f"{where}: file not found") from None
+        raise WeightsError(_("{where}: file not found").format(where=where)) from None
     except Exception as error:  # np.load raises many kinds for a damaged zip
-        raise WeightsError(f"{where}: not a readable .npz array file ({error})") from None
+        raise WeightsError(_("{where}: not a readable .npz array file ({error})").format(
+            where=where, error=error)) from None
 
 
 def model_from_spec(spec, arrays, where="weights"):
     """Build and validate a Model from the parsed JSON spec and a dict of arrays."""
     if not isinstance(spec, dict):
-        raise WeightsError(f"{where}: the JSON must be an object")
+        raise WeightsError(_("{where}: the JSON must be an object").format(where=where))
     if spec.get("format", FORMAT) != FORMAT:
-        raise WeightsError(f"{where}: unknown format {spec['format']!r} (this app reads {FORMAT!r})")
+        raise WeightsError(_("{where}: unknown format {format} (this app reads {known})").format(
+            where=where, format=repr(spec["format"]), known=repr(FORMAT)))
     shape_spec = _require(spec, "input", dict, where)
-    shape = tuple(_require(shape_spec, key, int, f"{where}: input") for key in ("height", "width", "channels"))
+    in_input = _("{where}: input").format(where=where)  # "input": the JSON key
+    shape = tuple(_require(shape_spec, key, int, in_input) for key in ("height", "width", "channels"))
     if min(shape) < 1 or shape[2] not in (1, 3):
-        raise WeightsError(f"{where}: input must be positive with 1 or 3 channels, got {shape}")
+        raise WeightsError(_("{where}: input must be positive with 1 or 3 channels, got {shape}").format(
+            where=where, shape=shape))
     pixel_range = shape_spec.get("pixel_range", [0.0, 1.0])
     if not (isinstance(pixel_range, list) and len(pixel_range) == 2
             and all(isinstance(v, (int, float)) for v in pixel_range) and pixel_range[0] < pixel_range[1]):
-        raise WeightsError(f"{where}: input.pixel_range must be [low, high] with low < high, got {pixel_range!r}")
+        raise WeightsError(_("{where}: input.pixel_range must be [low, high] with low < high, got {value}").format(
+            where=where, value=repr(pixel_range)))
     classes = _require(spec, "classes", list, where)
     if not classes or not all(isinstance(c, str) and c for c in classes):
-        raise WeightsError(f"{where}: 'classes' must be a non-empty list of names")
+        raise WeightsError(_("{where}: 'classes' must be a non-empty list of names").format(where=where))
     layer_specs = _require(spec, "layers", list, where)
     if not layer_specs:
-        raise WeightsError(f"{where}: 'layers' is empty")
+        raise WeightsError(_("{where}: 'layers' is empty").format(where=where))
 
     layers, seen, current = [], set(), shape
     for index, layer_spec in enumerate(layer_specs):
         if not isinstance(layer_spec, dict):
-            raise WeightsError(f"{where}: layer {index} must be an object")
-        name = _require(layer_spec, "name", str, f"{where}: layer {index}")
-        kind = _require(layer_spec, "type", str, f"{where}: layer {name!r}")
+            raise WeightsError(_("{where}: layer {index} must be an object").format(where=where, index=index))
+        name = _require(layer_spec, "name", str, _("{where}: layer {index}").format(where=where, index=index))
+        in_layer = _("{where}: layer {name}").format(where=where, name=repr(name))
+        kind = _require(layer_spec, "type", str, in_layer)
         if name in seen or name == "input" or "/" in name:
-            raise WeightsError(f"{where}: layer name {name!r} is repeated or not allowed")
+            raise WeightsError(_("{where}: layer name {name} is repeated or not allowed").format(
+                where=where, name=repr(name)))
         seen.add(name)
         if kind not in LAYER_TYPES:
-            raise WeightsError(f"{where}: layer {name!r} has unknown type {kind!r} (known: {', '.join(LAYER_TYPES)})")
+            raise WeightsError(_("{where}: layer {name} has unknown type {type} (known: {known})").format(
+                where=where, name=repr(name), type=repr(kind), known=", ".join(LAYER_TYPES)))
         for key in {"conv2d": ("filters",), "dense": ("units",)}.get(kind, ()):
-            _require(layer_spec, key, int, f"{where}: layer {name!r}")
-        _check_hyper_parameters(layer_spec, f"{where}: layer {name!r}")
+            _require(layer_spec, key, int, in_layer)
+        _check_hyper_parameters(layer_spec, in_layer)
         layer = Layer(name, kind, {k: layer_spec[k] for k in HYPER_PARAMETERS if k in layer_spec})
         try:
             for param, expected in layer.param_shapes(current).items():
                 key = f"{name}/{param}"
                 if key not in arrays:
-                    raise WeightsError(f"{where}: missing array {key!r}")
+                    raise WeightsError(_("{where}: missing array {key}").format(where=where, key=repr(key)))
                 array = np.asarray(arrays[key])
                 if array.shape != expected:
-                    raise WeightsError(f"{where}: array {key!r} has shape {array.shape}, expected {expected}")
+                    raise WeightsError(_("{where}: array {key} has shape {shape}, expected {expected}").format(
+                        where=where, key=repr(key), shape=array.shape, expected=expected))
                 if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.integer):
-                    raise WeightsError(f"{where}: array {key!r} is not numeric ({array.dtype})")
+                    raise WeightsError(_("{where}: array {key} is not numeric ({dtype})").format(
+                        where=where, key=repr(key), dtype=array.dtype))
                 if not np.all(np.isfinite(array)):
-                    raise WeightsError(f"{where}: array {key!r} contains NaN or infinite values")
+                    raise WeightsError(_("{where}: array {key} contains NaN or infinite values").format(
+                        where=where, key=repr(key)))
                 setattr(layer, param, array.astype(np.float32))
             current = layer.output_shape(current)
         except ValueError as error:
             if isinstance(error, WeightsError):
                 raise
-            raise WeightsError(f"{where}: {error}") from None
+            raise WeightsError(_("{where}: {error}").format(where=where, error=error)) from None
         layers.append(layer)
     if current != (len(classes),):
-        raise WeightsError(f"{where}: the network ends in shape {current} but there are {len(classes)} classes")
+        raise WeightsError(_("{where}: the network ends in shape {shape} but there are {count} classes").format(
+            where=where, shape=current, count=len(classes)))
     if layers[-1].type != "softmax":
-        raise WeightsError(f"{where}: the last layer must be a softmax, got {layers[-1].type!r}")
+        raise WeightsError(_("{where}: the last layer must be a softmax, got {type}").format(
+            where=where, type=repr(layers[-1].type)))
     meta = {k: v for k, v in spec.items() if k not in ("input", "classes", "layers")}
     return Model(layers, classes, shape, pixel_range, spec.get("name", "model"), meta)
 
@@ -121,7 +139,7 @@ def parse_spec(json_text, where="weights"):
     try:
         return json.loads(json_text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise WeightsError(f"{where}: not valid JSON ({error})") from None
+        raise WeightsError(_("{where}: not valid JSON ({error})").format(where=where, error=error)) from None
 
 
 def load_model(json_path):
@@ -131,7 +149,7 @@ def load_model(json_path):
         with open(json_path, "rb") as f:
             text = f.read()
     except OSError as error:
-        raise WeightsError(f"{where}: cannot read ({error.strerror})") from None
+        raise WeightsError(_("{where}: cannot read ({error})").format(where=where, error=error.strerror)) from None
     spec = parse_spec(text, where)
     default = os.path.splitext(os.path.basename(json_path))[0] + ".npz"
     npz_name = spec.get("arrays", default) if isinstance(spec, dict) else default

@@ -3,7 +3,9 @@ import time
 
 import js
 from cnn_explainer import markup
+from cnn_explainer.i18n import _
 
+from . import language
 from .article import Article
 from .dom import every, later, one, set_text
 from .explain import Explainer
@@ -26,6 +28,7 @@ class App:
         self.overview = None
         self.explainer = Explainer(self.state)
         self.article = Article()
+        self.table = language.template_table()
 
     def use_model(self, model):
         """Switch to a model: its overview (kept when the build drew it already), description and gallery."""
@@ -66,6 +69,32 @@ class App:
         data = js.document.body.dataset
         data.articleMs = f"{(time.perf_counter() - start) * 1000:.2f}"
         data.articleCount = str(self.state.renders)
+
+    def caption(self):
+        """The line under the picture, in the page's language: which example, your image, or the colour ramp."""
+        state = self.state
+        if state.example:
+            return _("Example: {label}").format(label=_(state.label_of(state.example)))
+        if state.upload_name is not None:
+            return _("Your image: {name}").format(name=state.upload_name)
+        return _(markup.RAMP_CAPTION)
+
+    def set_language(self, code):
+        """Switch the page's language and redraw everything Python drew (an open explanation closes first)."""
+        start = time.perf_counter()
+        language.switch(code, self.table)
+        state = self.state
+        if state.model is None:
+            return
+        self.explainer.close(refocus=False)
+        one("#network").innerHTML = ""  # the overview's markup is written again, in the new language
+        self.article.model = None  # so are the article's playground and figures
+        one("#model-select").innerHTML = markup.model_options_html(state.models, state.model.name)
+        self.use_model(state.model)
+        one("#more-examples").textContent = _("More…") if one("#gallery-panel").hidden else _("Hide")
+        if state.array is not None:
+            self.show_image(state.array, state.preview_url, self.caption(), state.example)
+        js.document.body.dataset.languageMs = f"{(time.perf_counter() - start) * 1000:.2f}"
 
     def set_level(self, level):
         """Repaint with another colour scale."""

@@ -2,22 +2,32 @@
 import numpy as np
 
 from cnn_explainer import colormap, figures, markup
+from cnn_explainer.i18n import _
 
 from .dom import one, paint
 from .playground_view import Playground
 
 
+def note_html(text):
+    """A figure's note in place of a figure the model has nothing for."""
+    return f'<p class="fig-note">{text}</p>'
+
+
 def conv_figure_html(channels, kernels, output, layer):
     """The first conv neuron: each input channel with its kernel slice, then the map they make."""
+    def channel_label(c):
+        return markup.escape(_("{channel} input channel").format(channel=markup.channel_name(c, len(channels))))
+    slice_label = _("kernel slice")
     rows = "".join(
         f'<div class="fig-pair"><div class="grid fig-map" style="aspect-ratio:1"><canvas width="{channels.shape[2]}" '
-        f'height="{channels.shape[1]}" role="img" aria-label="{markup.escape(markup.channel_name(c, len(channels)))} input channel">'
-        f'</canvas></div><span class="op">×</span>{markup.number_grid_html(kernels[c], colormap.limit_of(kernels), "kernel slice")}</div>'
+        f'height="{channels.shape[1]}" role="img" aria-label="{channel_label(c)}">'
+        f'</canvas></div><span class="op">×</span>{markup.number_grid_html(kernels[c], colormap.limit_of(kernels), slice_label)}</div>'
         for c in range(len(channels)))
     h, w = output.shape
+    neuron = _("{layer}, neuron {number}").format(layer=markup.escape(layer), number=1)
     return (f'<div class="fig-conv">{rows}<span class="op sum">Σ + b =</span>'
             f'<div class="fig-out"><div class="grid fig-map" style="aspect-ratio:{w} / {h}"><canvas width="{w}" height="{h}" '
-            f'role="img" aria-label="{markup.escape(layer)}, neuron 1"></canvas></div></div></div>')
+            f'role="img" aria-label="{neuron}"></canvas></div></div></div>')
 
 
 class Article:
@@ -47,7 +57,7 @@ class Article:
         """The first conv neuron's channels, kernel slices and map."""
         body, name = one("#fig-conv .fig-body"), figures.first_of_kind(model, "conv2d")
         if name is None:
-            body.innerHTML = '<p class="fig-note">This model has no convolution.</p>'
+            body.innerHTML = note_html(_("This model has no convolution."))
             return
         channels = np.moveaxis(model.padded_input(name, acts)[0], -1, 0)
         kernels = np.moveaxis(model.layer(name).kernel[:, :, :, 0], -1, 0)
@@ -62,21 +72,22 @@ class Article:
         name = figures.first_of_kind(model, "relu")
         body = one("#fig-relu .fig-body")
         body.innerHTML = (figures.relu_svg(model.input_of(name, acts)[..., 0]) if name
-                          else '<p class="fig-note">This model has no ReLU layer.</p>')
+                          else note_html(_("This model has no ReLU layer.")))
 
     def draw_pool(self, model, acts):
         """The first pooled map with its strongest window."""
         name = figures.first_of_kind(model, "max_pool2d")
         body = one("#fig-pool .fig-body")
         if name is None:
-            body.innerHTML = '<p class="fig-note">This model has no max pooling.</p>'
+            body.innerHTML = note_html(_("This model has no max pooling."))
             return
         source = model.input_of(name, acts)[..., 0]
         window = model.layer(name).window_and_stride()[0]
         position = figures.strongest_window(source, window)
         h, w = source.shape
+        label = _("{layer} input map, neuron {number}").format(layer=markup.escape(name), number=1)
         body.innerHTML = (f'<div class="fig-pool"><div class="grid fig-map" style="aspect-ratio:{w} / {h}">'
-                          f'<canvas width="{w}" height="{h}" role="img" aria-label="{markup.escape(name)} input map, neuron 1">'
+                          f'<canvas width="{w}" height="{h}" role="img" aria-label="{label}">'
                           f'</canvas><div class="window-box" style="display:block;left:{100 * position[1] * window[1] / w}%;'
                           f'top:{100 * position[0] * window[0] / h}%;width:{100 * window[1] / w}%;height:{100 * window[0] / h}%">'
                           f'</div></div><div class="fig-pool-nums">{figures.pool_html(source, position, window)}</div></div>')
@@ -88,6 +99,6 @@ class Article:
         flat = next((n for n in names if model.layer(n).type == "flatten"), None)
         body = one("#fig-flatten .fig-body")
         if flat is None:
-            body.innerHTML = '<p class="fig-note">This model has no flatten layer.</p>'
+            body.innerHTML = note_html(_("This model has no flatten layer."))
             return
         body.innerHTML = figures.flatten_html(model.input_of(flat, acts))

@@ -7,6 +7,7 @@ from pyodide.ffi import create_proxy
 from pyscript import document, when
 
 from cnn_explainer import layout
+from cnn_explainer.i18n import _
 
 from .app import show_message
 from .choices import open_model, show_example, show_upload, use_model
@@ -19,7 +20,7 @@ PHONE = "(max-width: 640px)"  # the media query of the tall overview in app.css
 def report(handler, error):
     """Log an unexpected handler error and tell the visitor in the message line."""
     js.console.error(f"{handler.__name__}: {error!r}")
-    show_message(f"Something went wrong: {error}")
+    show_message(_("Something went wrong: {error}").format(error=error))
 
 
 def guarded(handler):
@@ -55,7 +56,7 @@ def toggle_gallery(open_it=None):
     open_it = panel.hidden if open_it is None else open_it
     panel.hidden = not open_it
     button.setAttribute("aria-expanded", "true" if open_it else "false")
-    button.textContent = "Hide" if open_it else "More…"
+    button.textContent = _("Hide") if open_it else _("More…")
 
 
 def bind(app):
@@ -111,7 +112,7 @@ def bind(app):
         if files.length:
             asyncio.ensure_future(guarded(upload_dropped)(files.item(0)))
         else:
-            show_message("Drop an image file (JPEG, PNG, WebP, GIF or BMP).")
+            show_message(_("Drop an image file (JPEG, PNG, WebP, GIF or BMP)."))
 
     async def upload_dropped(file):
         """Show a dropped file."""
@@ -165,6 +166,11 @@ def bind(app):
             text = explainer.open_neuron(node.dataset.layer, int(node.dataset.index), node)
             if text:
                 set_text("#hover-info", text)
+
+    @on("change", "#lang-select")
+    def on_language(event):
+        """The language menu: the whole page in the chosen language."""
+        app.set_language(event.target.value)
 
     @on("click", "#article")
     def on_show_on_network(event):

@@ -2,7 +2,8 @@
 import js
 from pyscript import document
 
-from cnn_explainer import markup, weights
+from cnn_explainer import weights
+from cnn_explainer.i18n import _
 from cnn_explainer.model import ramp_pixels, scale_pixels
 
 from .app import show_message
@@ -14,7 +15,8 @@ async def show_example(app, path):
     """Show a gallery example."""
     model = app.state.model
     array = await example_array(model, path, predecoded=path == app.state.default_example())
-    app.show_image(array, f"./{path}", f"Example: {app.state.label_of(path)}", example=path)
+    app.state.example, app.state.upload_name = path, None
+    app.show_image(array, f"./{path}", app.caption(), example=path)
 
 
 async def show_default(app):
@@ -24,20 +26,22 @@ async def show_default(app):
         await show_example(app, chosen or items[0]["file"])
     else:
         model = app.state.model
-        app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "", markup.RAMP_CAPTION)
+        app.state.example = app.state.upload_name = None
+        app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "", app.caption())
 
 
 async def show_upload(app, file):
     """Prepare the visitor's image file; on bad input say why and keep the current view."""
-    name = file.name or "your image"
+    name = file.name or _("your image")
     image = await image_module()
     try:
-        array, _ = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
+        array, _square = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
     except image.ImageError as error:
-        show_message(f"Could not use “{name}”: {error}. The previous image is still shown.")
+        show_message(_("Could not use “{name}”: {error}. The previous image is still shown.").format(name=name, error=error))
         return
     show_message("")
-    app.show_image(array, js.URL.createObjectURL(file), f"Your image: {name}")
+    app.state.upload_name = name
+    app.show_image(array, js.URL.createObjectURL(file), app.caption())
 
 
 async def open_model(app, files):
@@ -45,13 +49,13 @@ async def open_model(app, files):
     json_file = next((f for f in files if f.name.endswith(".json")), None)
     npz_file = next((f for f in files if f.name.endswith(".npz")), None)
     if json_file is None or npz_file is None:
-        show_message("Choose both files of a model together: its .json and its .npz.")
+        show_message(_("Choose both files of a model together: its .json and its .npz."))
         return
     try:
         model = weights.load_model_bytes(await read_file(json_file, weights.WeightsError),
                                          await read_file(npz_file, weights.WeightsError), json_file.name)
     except weights.WeightsError as error:
-        show_message(f"Could not load that model: {error}. The current model is still in use.")
+        show_message(_("Could not load that model: {error}. The current model is still in use.").format(error=error))
         return
     state = app.state
     name = model.name if model.name not in state.models else f"{model.name} (uploaded)"
@@ -62,7 +66,7 @@ async def open_model(app, files):
     one("#model-select").appendChild(option)
     one("#model-select").value = name
     await use_model(app, model, keep_image=True)
-    show_message(f"Loaded your model “{name}”.", "info")
+    show_message(_("Loaded your model “{name}”.").format(name=name), "info")
 
 
 async def use_model(app, model, keep_image=False):

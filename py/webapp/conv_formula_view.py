@@ -1,5 +1,6 @@
 """Convolution explained for one input channel: the 3×3 window × the kernel, summed, slides over the map."""
 from cnn_explainer import colormap, ops, steps
+from cnn_explainer.i18n import N_, _
 from cnn_explainer.markup import cell_text, number_grid_html, playground_button
 from cnn_explainer.numbers import fixed, number
 
@@ -12,7 +13,7 @@ class ConvFormulaView(StepView):
     section = "conv2d"  # its article section (explain.SECTIONS)
 
     phases = 3
-    names = ("input channel", "intermediate map")
+    names = (N_("input channel"), N_("intermediate map"))
     code = ((steps.conv_cell, ["window =", "products =", "return"]), (ops.conv2d, None))
 
     def __init__(self, model, acts, nav, layer, index, channel):
@@ -21,22 +22,24 @@ class ConvFormulaView(StepView):
         self.kernel = model.layer(layer).kernel[:, :, channel, index]
         source = padded[..., channel]
         intermediate = model.conv_intermediates(layer, acts, index)[channel]
-        self.title = f"Convolution · {layer}, neuron {index + 1}, input channel {channel + 1}"
-        self.lede = ("A convolution slides a small kernel over its input. At each position it multiplies the "
-                     "window of input values by the kernel's weights, one by one, and adds the products up. "
-                     + playground_button(layer, index))
+        self.title = _("Convolution · {layer}, neuron {number}, input channel {channel}").format(
+            layer=layer, number=index + 1, channel=channel + 1)
+        self.lede = (_("A convolution slides a small kernel over its input. At each position it multiplies the "
+                       "window of input values by the kernel's weights, one by one, and adds the products up.")
+                     + " " + playground_button(layer, index))
         super().__init__(source, intermediate, colormap.limit_of(source), colormap.limit_of(intermediate))
 
     def formula_html(self, position, phase):
         """window ⊙ kernel = products, Σ = value, with this position's numbers."""
         window, products, total = steps.conv_cell(self.input_map, self.kernel, *position, self.stride)
-        parts = [number_grid_html(window, self.limits[0], "input window"), '<span class="op">×</span>',
-                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), "kernel weights")]
+        parts = [number_grid_html(window, self.limits[0], _("input window")), '<span class="op">×</span>',
+                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), _("kernel weights"))]
         if phase >= 1:
-            parts += ['<span class="op">=</span>', number_grid_html(products, colormap.limit_of(products), "products")]
+            parts += ['<span class="op">=</span>', number_grid_html(products, colormap.limit_of(products), _("products"))]
         shown = fixed(total, 3) if phase == 2 else "?"
         forward = float(self.output_map[position])
+        total_words, check_words = _("sum of the products"), _("forward pass (intermediate map) at this cell:")
         return (f'<p class="where">{cell_text(position)}</p><div class="tables">{"".join(parts)}</div>'
-                f'<p class="eq">sum of the products = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
-                f'<p class="check">forward pass (intermediate map) at this cell: '
+                f'<p class="eq">{total_words} = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
+                f'<p class="check">{check_words} '
                 f'<span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')

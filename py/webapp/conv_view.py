@@ -3,6 +3,7 @@ import functools
 
 import numpy as np
 from cnn_explainer import colormap, elastic, markup, steps
+from cnn_explainer.i18n import N_, _
 from cnn_explainer.model import Model
 from cnn_explainer.numbers import fixed
 
@@ -15,9 +16,9 @@ CODE = (Model.conv_intermediates, steps.conv_total)
 # Which code line each part of the picture comes from: (panel, start of the line).
 CODE_LINES = {"input": (0, "x, window, stride ="), "kernel": (0, "kernel ="), "intermediate": (0, "return np.einsum"),
               "sum": (1, "return"), "bias": (1, "return"), "output": (1, "return")}
-LEGENDS = {"input": "input channels", "kernel": "kernel weights", "intermediate": "intermediate maps",
-           "output": "output and bias"}
-INFO = "Hover over or focus a map, a kernel or the bias to read its values; click a map to see it computed."
+LEGENDS = {"input": N_("input channels"), "kernel": N_("kernel weights"), "intermediate": N_("intermediate maps"),
+           "output": N_("output and bias")}  # shown translated: _(LEGENDS[kind])
+INFO = N_("Hover over or focus a map, a kernel or the bias to read its values; click a map to see it computed.")
 NARROW_PANEL = 560  # px: below this the diagram takes its narrow shape (output map under the rows)
 
 
@@ -35,7 +36,7 @@ class ConvView:
 
     def __init__(self, model, acts, nav, layer, index):
         self.model, self.acts, self.nav, self.layer, self.index = model, acts, nav, layer, index
-        self.title = f"Convolution · {layer}, neuron {index + 1}"
+        self.title = _("Convolution · {layer}, neuron {number}").format(layer=layer, number=index + 1)
         self.listeners, self.player = Listeners(), None
 
     def mount(self, body):
@@ -81,19 +82,21 @@ class ConvView:
         shapes = {"input": self.inputs.shape[1:], "kernel": self.kernels.shape[1:],
                   "intermediate": self.intermediates.shape[1:], "output": self.output.shape}
         gradient = colormap.legend_gradient()
-        legends = "".join(markup.legend_html(LEGENDS[kind], gradient, -top, top, f"conv-{kind}")
+        legends = "".join(markup.legend_html(_(LEGENDS[kind]), gradient, -top, top, f"conv-{kind}")
                           for kind, top in self.limits.items())
-        lede = (f"This neuron looks at all {len(self.inputs)} channels of <b>{markup.escape(self.source)}</b> at once. "
-                "Each channel gets its own small slice of the neuron's kernel; sliding that slice over the channel gives "
-                "one <i>intermediate map</i>. Adding the intermediate maps cell by cell, plus a single number, the "
-                "<i>bias</i>, gives the neuron's output map. Click an input or intermediate map to watch it computed.")
+        lede = _("This neuron looks at all {count} channels of <b>{layer}</b> at once. "
+                 "Each channel gets its own small slice of the neuron's kernel; sliding that slice over the channel gives "
+                 "one <i>intermediate map</i>. Adding the intermediate maps cell by cell, plus a single number, the "
+                 "<i>bias</i>, gives the neuron's output map. Click an input or intermediate map to watch it computed.").format(
+                     count=len(self.inputs), layer=markup.escape(self.source))
+        one_cell, pointing, scales = _("One output cell"), _("Pointing at"), _("colour scales")
         diagram = elastic.elastic_html(self.boxes, self.links, self.height, self.labels, shapes, self.narrow)
         return (f'<p class="lede">{lede}</p><div class="el-layout{" narrow" if self.narrow else ""}">'
                 f'<div class="el-diagram">{diagram}</div>'
-                f'<div class="el-side"><h4>One output cell</h4>{controls_html(self.title)}'
+                f'<div class="el-side"><h4>{one_cell}</h4>{controls_html(self.title)}'
                 '<div class="el-sum-formula" aria-live="polite"></div>'
-                f'<h4>Pointing at</h4><p class="el-info">{INFO}</p>{markup.playground_button(self.layer, self.index)}</div></div>'
-                f'<div class="el-legends" aria-label="colour scales">{legends}</div>'
+                f'<h4>{pointing}</h4><p class="el-info">{_(INFO)}</p>{markup.playground_button(self.layer, self.index)}'
+                f'</div></div><div class="el-legends" aria-label="{scales}">{legends}</div>'
                 f'{markup.code_panels_html(CODE)}')
 
     def paint(self, body):
@@ -113,7 +116,7 @@ class ConvView:
             lit.classList.remove("lit")
         kind = element.dataset.el if element is not None else None
         channel = int(element.dataset.channel) if element is not None else 0
-        self.info.textContent = self.labels[(kind, channel)] if element is not None else INFO
+        self.info.textContent = self.labels[(kind, channel)] if element is not None else _(INFO)
         if kind in ("input", "kernel", "intermediate"):
             self.diagram.classList.add("focusing")
             for lit in every(f'.el-map[data-channel="{channel}"], path[data-channel="{channel}"]', self.diagram):
@@ -126,12 +129,14 @@ class ConvView:
     def show_tip(self, kind, channel):
         """The tooltip beside a kernel (its nine weights) or the bias (its value); hidden otherwise."""
         if kind == "kernel":
-            name = f"kernel slice {channel + 1}"
-            table = markup.number_grid_html(self.kernels[channel], self.limits["kernel"], f"weights of {name}")
-            html = f"<strong>{name}</strong> · weights{table}"
+            name = _("kernel slice {number}").format(number=channel + 1)
+            table = markup.number_grid_html(self.kernels[channel], self.limits["kernel"],
+                                            _("weights of {kernel}").format(kernel=name))
+            html = f"<strong>{name}</strong> · " + _("weights") + table
         elif kind == "bias":
-            html = (f'<strong>bias</strong> = <span class="bias-value" data-value="{float(self.bias)!r}">'
-                    f'{fixed(float(self.bias), 4)}</span><br>added once to every cell of the sum')
+            bias, added = _("bias"), _("added once to every cell of the sum")
+            html = (f'<strong>{bias}</strong> = <span class="bias-value" data-value="{float(self.bias)!r}">'
+                    f'{fixed(float(self.bias), 4)}</span><br>{added}')
         else:
             self.tip.hidden = True
             return

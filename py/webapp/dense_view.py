@@ -3,7 +3,8 @@ import numpy as np
 
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
-from cnn_explainer.markup import code_index, code_panels_html, escape
+from cnn_explainer.i18n import _
+from cnn_explainer.markup import class_name, code_index, code_panels_html, escape
 from cnn_explainer.numbers import count, number, signed
 
 from .dom import Listeners, mark_code_line, paint
@@ -43,7 +44,8 @@ class DenseView:
     def __init__(self, model, acts, nav, layer, index):
         self.nav, self.index = nav, index
         self.name = model.classes[index]
-        self.title = f"Flatten and dense · output “{self.name}”"
+        self.shown = class_name(self.name)  # the class name as shown (translated when the catalogue knows it)
+        self.title = _("Flatten and dense · output “{name}”").format(name=self.shown)
         chain = ox.output_chain(model)
         self.maps_layer, dense = chain if chain else (None, None)
         self.maps = acts[self.maps_layer] if self.maps_layer else None
@@ -60,8 +62,9 @@ class DenseView:
         """Draw the view, paint its canvases and listen for pointing, focus and keys."""
         self.body = body
         if self.flat is None:
-            body.innerHTML = ('<p class="lede">In this model the scores are not made by a dense layer, so there is no '
-                              f'weighted sum to show.</p><p>logit = {self.result_html()}</p>{self.check_html()}{self.next_html()}')
+            body.innerHTML = ('<p class="lede">' + _("In this model the scores are not made by a dense layer, so there is "
+                                                     "no weighted sum to show.")
+                              + f'</p><p>logit = {self.result_html()}</p>{self.check_html()}{self.next_html()}')
         else:
             body.innerHTML = (f'<div class="ox-view backdrop">{self.lede_html()}{self.maps_html()}{self.bands_html()}'
                               f'{self.sum_html()}{self.next_html()}{self.code_html()}</div>')
@@ -78,10 +81,11 @@ class DenseView:
 
     def lede_html(self):
         """What the view is about, in two sentences."""
-        return (f'<p class="lede">The last pooled maps are unrolled into one long list of {self.flat.size} numbers '
-                f'(<em>flatten</em>). The output neuron for “{escape(self.name)}” multiplies every number by its own '
-                'weight, adds all the products and a bias: that sum is the class\'s score, its <em>logit</em>. '
-                'Point at any cell (or focus one and use the arrow keys) to follow a single number.</p>')
+        return ('<p class="lede">' + _(
+            "The last pooled maps are unrolled into one long list of {size} numbers (<em>flatten</em>). The output "
+            "neuron for “{name}” multiplies every number by its own weight, adds all the products and a bias: that "
+            "sum is the class's score, its <em>logit</em>. Point at any cell (or focus one and use the arrow keys) "
+            "to follow a single number.").format(size=self.flat.size, name=escape(self.shown)) + '</p>')
 
     def maps_html(self):
         """Step 1: the pooled maps and the index formula (only when the vector comes from maps)."""
@@ -89,23 +93,28 @@ class DenseView:
             return ""
         h, w, c = self.maps.shape
         figures = "".join(
-            f'<figure class="ox-map"><figcaption>channel {ch + 1}</figcaption>'
-            + canvas_box("map", w, h, f"{self.maps_layer}, channel {ch + 1}: arrow keys pick a value", data=f' data-channel="{ch}"')
+            '<figure class="ox-map"><figcaption>' + _("channel {number}").format(number=ch + 1) + '</figcaption>'
+            + canvas_box("map", w, h, _("{layer}, channel {number}: arrow keys pick a value").format(
+                layer=self.maps_layer, number=ch + 1), data=f' data-channel="{ch}"')
             + '</figure>' for ch in range(c))
-        return (f'<section class="ox-step backdrop"><h3>1 · Flatten: {c} maps of {h}×{w} → one vector of {count(self.flat.size)}</h3>'
-                f'<p class="ox-caption">The output of <code>{escape(self.maps_layer)}</code>, one map per channel: '
-                f'{self.colour_words()}.</p>'
+        heading = _("1 · Flatten: {channels} maps of {height}×{width} → one vector of {size}").format(
+            channels=c, height=h, width=w, size=count(self.flat.size))
+        source = _("The output of <code>{layer}</code>, one map per channel: {colours}.").format(
+            layer=escape(self.maps_layer), colours=self.colour_words())
+        order = _("Channel varies fastest: the {channels} channels of the top-left position come first, then those of "
+                  "the position to its right… so each row of the band below holds one row of all {channels} maps "
+                  "({width} positions × {channels} channels).").format(channels=c, width=w)
+        return (f'<section class="ox-step backdrop"><h3>{heading}</h3>'
+                f'<p class="ox-caption">{source}</p>'
                 f'<div class="ox-maps" style="--maps:{c}">{figures}</div>'
                 f'<p class="ox-index" aria-live="polite"></p>'
-                f'<p class="ox-caption">Channel varies fastest: the {c} channels of the top-left position come first, then '
-                f'those of the position to its right… so each row of the band below holds one row of all {c} maps '
-                f'({w} positions × {c} channels).</p>'
+                f'<p class="ox-caption">{order}</p>'
                 '</section>')
 
     def band_html(self, kind, label, note, right="", overlay=""):
         """One band row: its label, the wrapped vector canvas and what sits to its right."""
         share = 100 * self.per_row / (self.per_row + FAN)
-        box = canvas_box(kind, self.per_row, self.rows, f"{note}: arrow keys move along the vector",
+        box = canvas_box(kind, self.per_row, self.rows, _("{band}: arrow keys move along the vector").format(band=note),
                          f";width:{share:.4f}%", overlay=overlay)
         return (f'<div class="ox-band-row"><div class="ox-band-label">{escape(label)}<span>{escape(note)}</span></div>'
                 f'<div class="ox-stage" style="aspect-ratio:{self.per_row + FAN} / {self.rows}">{box}{right}</div></div>')
@@ -134,16 +143,21 @@ class DenseView:
         fan = (f'<svg class="ox-fan" viewBox="0 0 {total} {self.rows}" preserveAspectRatio="none" aria-hidden="true">'
                f'<g class="ox-top-edges">{edges}</g><path class="ox-edge" d=""/></svg>'
                f'<div class="ox-neuron" style="left:{100 * (total - NEURON) / total:.3f}%;width:{100 * NEURON / total:.3f}%">'
-               f'<span class="ox-neuron-name">{escape(self.name)}</span><span>Σ + bias</span>'
+               f'<span class="ox-neuron-name">{escape(self.shown)}</span><span>' + _("Σ + bias") + '</span>'
                f'<strong>{number(self.summary["logit"])}</strong></div>')
-        where = f"{self.rows} rows × {self.per_row}" if self.maps is None else f"{self.rows} rows of {self.per_row}: one map row each"
-        return (f'<section class="ox-step backdrop"><h3>2 · Multiply each value by its weight into “{escape(self.name)}”</h3>'
-                f'<p class="ox-caption">The vector, wrapped into {where}. Its {self.flat.size} weights and products line '
-                'up cell by cell. The outlined cells hold the biggest products; their edges carry them into the neuron.</p>'
+        where = (_("{rows} rows × {columns}") if self.maps is None else _("{rows} rows of {columns}: one map row each")
+                 ).format(rows=self.rows, columns=self.per_row)
+        heading = _("2 · Multiply each value by its weight into “{name}”").format(name=escape(self.shown))
+        caption = _("The vector, wrapped into {layout}. Its {size} weights and products line up cell by cell. The "
+                    "outlined cells hold the biggest products; their edges carry them into the neuron.").format(
+            layout=where, size=self.flat.size)
+        return (f'<section class="ox-step backdrop"><h3>{heading}</h3>'
+                f'<p class="ox-caption">{caption}</p>'
                 '<div class="ox-bands">'
-                + self.band_html("vector", "x", "the vector", self.scale_html(limits[0], "value"))
-                + self.band_html("weights", "× w", f"weights into {self.name}", self.scale_html(limits[1], "weight"))
-                + self.band_html("products", "= x·w", "products", fan, rings)
+                + self.band_html("vector", "x", _("the vector"), self.scale_html(limits[0], _("value")))
+                + self.band_html("weights", "× w", _("weights into {name}").format(name=self.shown),
+                                 self.scale_html(limits[1], _("weight")))
+                + self.band_html("products", "= x·w", _("products"), fan, rings)
                 + '</div><p class="ox-readout" aria-live="polite"></p></section>')
 
     def sum_html(self):
@@ -152,24 +166,36 @@ class DenseView:
         rows = []
         for c in s["top"]:
             where = self.where(c.index)
+            term_label = _("value {position}{where}: {value} times {weight} is {product}").format(
+                position=c.index + 1, where=where, value=number(c.value), weight=number(c.weight),
+                product=number(c.product))
             rows.append(f'<tr data-index="{c.index}"><th scope="row"><button type="button" class="ox-term" data-index="{c.index}" '
-                        f'aria-label="value {c.index + 1}{where}: {number(c.value)} times {number(c.weight)} is {number(c.product)}">'
+                        f'aria-label="{term_label}">'
                         f'<code>x[{c.index}] · w[{c.index}]</code></button><span class="ox-where">{where}</span></th>'
                         f'<td>{number(c.value)} × {number(c.weight)}</td><td class="num">{signed(c.product)}</td></tr>')
-        zeros = f'; {s["zeros"]} values are exactly 0 (ReLU zeroed them) and add nothing' if s["zeros"] else ""
-        rows.append(f'<tr data-code="sum"><th scope="row">… {s["rest_count"]} more products</th>'
-                    '<td class="ox-note">all the others, added up</td>'
+        if s["zeros"]:
+            split = _("positive ones {positive}, negative ones {negative}; {zeros} values are exactly 0 (ReLU zeroed "
+                      "them) and add nothing")
+        else:
+            split = _("positive ones {positive}, negative ones {negative}")
+        split = split.format(positive=signed(s["positive"]), negative=signed(s["negative"]), zeros=s["zeros"])
+        rest = _("… {count} more products").format(count=s["rest_count"])
+        rows.append(f'<tr data-code="sum"><th scope="row">{rest}</th>'
+                    '<td class="ox-note">' + _("all the others, added up") + '</td>'
                     f'<td class="num">{signed(s["rest_sum"])}</td></tr>')
-        rows.append(f'<tr class="ox-total" data-code="sum"><th scope="row">sum of all {count(self.flat.size)} products</th>'
-                    f'<td class="ox-note">positive ones {signed(s["positive"])}, negative ones {signed(s["negative"])}{zeros}</td>'
+        total = _("sum of all {size} products").format(size=count(self.flat.size))
+        rows.append(f'<tr class="ox-total" data-code="sum"><th scope="row">{total}</th>'
+                    f'<td class="ox-note">{split}</td>'
                     f'<td class="num">{signed(s["total"])}</td></tr>')
-        rows.append(f'<tr data-code="sum"><th scope="row">+ bias b</th><td></td><td class="num">{signed(s["bias"])}</td></tr>')
+        rows.append('<tr data-code="sum"><th scope="row">' + _("+ bias b")
+                    + f'</th><td></td><td class="num">{signed(s["bias"])}</td></tr>')
         terms = " ".join(signed(c.product) for c in s["top"])
-        return (f'<section class="ox-step backdrop"><h3>3 · Add up the products and the bias</h3>'
-                '<table class="ox-sum"><caption class="visually-hidden">The logit as a sum</caption>'
+        equation = _("logit = {terms} + … ({rest}) + bias ({bias}) = {result}").format(
+            terms=terms, rest=signed(s["rest_sum"]), bias=signed(s["bias"]), result=self.result_html())
+        return ('<section class="ox-step backdrop"><h3>' + _("3 · Add up the products and the bias") + '</h3>'
+                '<table class="ox-sum"><caption class="visually-hidden">' + _("The logit as a sum") + '</caption>'
                 f'<tbody>{"".join(rows)}</tbody></table>'
-                f'<p class="ox-eq" data-code="sum">logit = {terms} + … ({signed(s["rest_sum"])}) + bias ({signed(s["bias"])}) = '
-                f'{self.result_html()}</p>{self.check_html()}</section>')
+                f'<p class="ox-eq" data-code="sum">{equation}</p>{self.check_html()}</section>')
 
     def result_html(self):
         """The logit computed here, with its full-precision data value."""
@@ -178,13 +204,14 @@ class DenseView:
 
     def check_html(self):
         """The forward pass's logit, to compare with."""
-        return (f'<p class="check">The forward pass ({code_index("model.logits(acts)", self.index)}) gives '
-                f'<span class="forward-value" data-value="{self.forward!r}">{number(self.forward, 4)}</span>.</p>')
+        value = f'<span class="forward-value" data-value="{self.forward!r}">{number(self.forward, 4)}</span>'
+        return ('<p class="check">' + _("The forward pass ({code}) gives {value}.").format(
+            code=code_index("model.logits(acts)", self.index), value=value) + '</p>')
 
     def next_html(self):
         """The way on to the softmax view."""
         return ('<p class="ox-next-row"><button type="button" class="ox-next">'
-                'How do logits become probabilities? → softmax</button></p>')
+                + _("How do logits become probabilities? → softmax") + '</button></p>')
 
     def code_html(self):
         """The Python that computes this: the one-neuron step, then the vectorised flatten and dense."""
@@ -195,15 +222,15 @@ class DenseView:
     def colour_words(self):
         """How to read the maps' colours (after a ReLU nothing is negative, so say so)."""
         if float(self.maps.min()) >= 0:
-            return "white is 0, deeper blue is larger (after the ReLU nothing is negative)"
-        return "blue positive, orange negative, white 0"
+            return _("white is 0, deeper blue is larger (after the ReLU nothing is negative)")
+        return _("blue positive, orange negative, white 0")
 
     def where(self, index):
         """' (channel c, row r, column k)', counted from 1, for a vector element that came from the maps, else ''."""
         if self.maps is None:
             return ""
         row, col, channel = ox.map_position(index, self.maps.shape)
-        return f" (channel {channel + 1}, row {row + 1}, column {col + 1})"
+        return _(" (channel {channel}, row {row}, column {column})").format(channel=channel + 1, row=row + 1, column=col + 1)
 
     def paint(self):
         """Paint the maps and the three bands."""
@@ -232,10 +259,11 @@ class DenseView:
         readout = self.body.querySelector(".ox-readout")
         for key, amount in (("index", index), ("value", value), ("weight", weight), ("product", product)):
             readout.setAttribute(f"data-{key}", repr(amount))
-        readout.innerHTML = (f'value <b>{index + 1}</b> of {count(self.flat.size)}{self.where(index)}: '
-                             f'<span class="ox-x">{number(value)}</span> × <span class="ox-w">{number(weight)}</span> = '
-                             f'<b class="ox-p">{number(product)}</b> <span class="ox-muted">(value × weight = product; '
-                             f'in the code {code_index("x", index)})</span>')
+        place = _("value <b>{position}</b> of {size}{where}:").format(
+            position=index + 1, size=count(self.flat.size), where=self.where(index))
+        note = _("(value × weight = product; in the code {code})").format(code=code_index("x", index))
+        readout.innerHTML = (f'{place} <span class="ox-x">{number(value)}</span> × <span class="ox-w">{number(weight)}</span> = '
+                             f'<b class="ox-p">{number(product)}</b> <span class="ox-muted">{note}</span>')
         if self.maps is not None:
             self.show_map_cell(index)
         for row_element in self.body.querySelectorAll(".ox-sum tr.lit"):
@@ -257,10 +285,11 @@ class DenseView:
                 mark_style(mark, 100 * col / w, 100 * row / h, 100 / w, 100 / h)
             else:
                 mark.hidden = True
+        formula = _("index = (row × {width} + column) × {channels} + channel").format(width=w, channels=c)
         self.body.querySelector(".ox-index").innerHTML = (
-            f'<code>index = (row × {w} + column) × {c} + channel = ({row} × {w} + {col}) × {c} + {channel} = '
+            f'<code>{formula} = ({row} × {w} + {col}) × {c} + {channel} = '
             f'<b>{ox.flat_index(row, col, channel, self.maps.shape)}</b></code>'
-            '<span class="ox-muted"> (in the code, where rows, columns and channels count from 0)</span>')
+            '<span class="ox-muted"> ' + _("(in the code, where rows, columns and channels count from 0)") + '</span>')
 
     def mark_code(self, source):
         """Highlight the code line that computes what is selected."""
@@ -295,7 +324,7 @@ class DenseView:
             if found is not None and found[0] != self.selected:
                 self.select(*found)
         elif kind == "map":  # focus on a map: the same position, in this map's channel
-            row, col, _ = ox.map_position(self.selected, self.maps.shape)
+            row, col, _channel = ox.map_position(self.selected, self.maps.shape)  # not `_`: that is gettext
             self.select(ox.flat_index(row, col, self.map_channel(target), self.maps.shape), "maps")
         elif kind:
             self.select(self.selected, "vector")

@@ -10,6 +10,7 @@ import js
 from pyodide.ffi import to_js
 
 from cnn_explainer import markup
+from cnn_explainer.i18n import _
 
 from . import conv_view, dense_view, softmax_view
 from .conv_formula_view import ConvFormulaView
@@ -37,7 +38,7 @@ def focus(element):
 
 def warm_up():
     """Build the code panels the views show, so the first click opens as fast as later ones."""
-    step_views = [function for view in (InputView, ReluView, PoolView, ConvFormulaView) for function, _ in view.code]
+    step_views = [function for view in (InputView, ReluView, PoolView, ConvFormulaView) for function, _lines in view.code]
     for function in step_views + list(conv_view.CODE + dense_view.CODE + softmax_view.CODE):
         markup.code_panel(function)
 
@@ -93,13 +94,13 @@ class Explainer:
         self.view = entry.view_class(self.state.model, self.state.acts, self, *entry.args)
         self.section.hidden = False
         one("#explain-title").textContent = self.view.title
-        one("#explain-back").textContent = "← Back" if len(self.stack) > 1 else "← Overview"
+        one("#explain-back").textContent = _("← Back") if len(self.stack) > 1 else _("← Overview")
         one("#explain-info").href = f"#{SECTIONS.get(self.view.section, 'article')}"
         self.view.mount(self.body)
         js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
         self.reveal(first=len(self.stack) == 1 and announce)
         if announce:
-            one("#explain-status").textContent = f"Explanation opened: {self.view.title}"
+            one("#explain-status").textContent = _("Explanation opened: {title}").format(title=self.view.title)
             first = getattr(self.view, "focus_first", None)
             focus((one(first, self.body) if first else None) or one("#explain-title"))
         elif return_to:
@@ -134,7 +135,7 @@ class Explainer:
             self.overview.clear_highlight()
             self.overview.unrail(self.stage)
         if was_open and refocus:
-            one("#explain-status").textContent = "Explanation closed"
+            one("#explain-status").textContent = _("Explanation closed")
             focus(self.origin)
 
     def refresh(self):

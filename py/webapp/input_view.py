@@ -1,6 +1,7 @@
 """An input channel explained: the image is just numbers, each 8-bit pixel scaled into the model's input range."""
 from cnn_explainer import colormap, steps
 from cnn_explainer import model as models
+from cnn_explainer.i18n import N_, _
 from cnn_explainer.markup import cell_text, channel_name
 from cnn_explainer.numbers import fixed, number
 
@@ -13,16 +14,17 @@ class InputView(StepView):
     section = "input"  # its article section (explain.SECTIONS)
 
     phases = 2
-    names = ("pixel values", "network input")
+    names = (N_("pixel values"), N_("network input"))
     code = ((steps.scale_cell, ["pixel =", "return"]), (models.scale_pixels, None))
 
     def __init__(self, model, acts, nav, layer, index):
         self.range = model.pixel_range
         name = channel_name(index, model.input_shape[-1])
-        self.title = f"Input · the {name} channel"
+        self.title = _("Input · the {channel} channel").format(channel=name)
         low, high = (number(v) for v in self.range)
-        self.lede = (f"To the network an image is three grids of numbers, one per colour. Each pixel's {name} value "
-                     f"(0 to 255) is scaled into the range {low} to {high} before the first convolution sees it.")
+        self.lede = _("To the network an image is three grids of numbers, one per colour. Each pixel's {channel} value "
+                      "(0 to 255) is scaled into the range {low} to {high} before the first convolution sees it.").format(
+                          channel=name, low=low, high=high)
         pixels = models.pixels_of(acts[layer], self.range)[..., index]
         hue = colormap.CHANNEL_HUES[index] if model.input_shape[-1] == 3 else colormap.GREY_HUE
         self.colours = (colormap.channel_rgba(pixels, hue, 0, 255), colormap.channel_rgba(acts[layer][..., index], hue, *self.range))
@@ -33,11 +35,12 @@ class InputView(StepView):
         pixel, value = steps.scale_cell(self.input_map, *position, self.range)
         low, high = self.range
         forward = float(self.output_map[position])
+        check = _("forward pass input at this cell:")
         shown = fixed(value, 4) if phase == 1 else "?"
         shift = f"+ {number(low)}" if low >= 0 else f"− {number(-low)}"
         below = f"({number(low)})" if low < 0 else number(low)
         return (f'<p class="where">{cell_text(position)}</p>'
                 f'<p class="eq">{pixel} / 255 × ({number(high)} − {below}) {shift} = '
                 f'<span class="result" data-value="{value!r}">{shown}</span></p>'
-                f'<p class="check">forward pass input at this cell: <span class="forward-value" data-value="{forward!r}">'
+                f'<p class="check">{check} <span class="forward-value" data-value="{forward!r}">'
                 f'{number(forward, 4)}</span></p>')

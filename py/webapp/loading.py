@@ -8,6 +8,7 @@ import numpy as np
 from pyodide.http import pyfetch
 
 from cnn_explainer import weights
+from cnn_explainer.i18n import _
 from cnn_explainer.model import scale_pixels
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # image.MAX_BYTES, known before Pillow is loaded
@@ -53,7 +54,7 @@ async def examples_manifest():
     try:
         return json.loads((await fetch_bytes("examples/examples.json")).decode())
     except Exception as error:  # a missing gallery must not stop the app
-        return {"note": f"The example images could not be loaded ({error})."}
+        return {"note": _("The example images could not be loaded ({error}).").format(error=error)}
 
 
 async def example_array(model, path, predecoded=False):
@@ -69,5 +70,5 @@ async def example_array(model, path, predecoded=False):
 async def read_file(file, error=ValueError):
     """The bytes of a File from an <input type=file>, a drop or a paste, refusing huge files before reading them."""
     if file.size > MAX_UPLOAD_BYTES:
-        raise error(f"the file is {file.size / 2**20:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+        raise error(_("the file is {size} MB; the limit is {limit} MB").format(size=f"{file.size / 2**20:.0f}", limit=MAX_UPLOAD_BYTES // 2**20))
     return (await file.arrayBuffer()).to_bytes()

@@ -7,6 +7,8 @@ import asyncio
 import json
 
 from cnn_explainer import markup, weights
+from cnn_explainer.i18n import _
+from webapp import language
 from webapp.app import App
 from webapp.bindings import bind
 from webapp.choices import show_default
@@ -57,6 +59,10 @@ async def boot(app):
     mark("overview")
     await show_default(app)
     mark("first image")
+    code = language.starting_language()
+    if code != "en":  # the build drew the first paint in English
+        app.set_language(code)
+        mark("language")
     js.window.pycnnBootFiles = imported_files()
     document = js.document
     document.body.dataset.bootMs = json.dumps(BOOT_TIMES)
@@ -71,5 +77,5 @@ try:
     await boot(app)  # noqa: F704 (PyScript runs this file with top-level await)
 except Exception as error:
     js.console.error(f"boot failed: {error!r}")
-    set_text("#boot-status", f"The app could not start: {error}")
+    set_text("#boot-status", _("The app could not start: {error}").format(error=error))
     js.document.body.dataset.state = "error"

@@ -5,20 +5,24 @@ import js
 from pyodide.ffi import create_proxy
 
 from cnn_explainer import markup, steps
+from cnn_explainer.i18n import N_, _
 
 from .dom import Listeners, reduced_motion
 
-SPEEDS = {"slow": 600, "normal": 140, "fast": 30}  # ms per phase
+SPEEDS = {N_("slow"): 600, N_("normal"): 140, N_("fast"): 30}  # ms per phase (the menu shows the names translated)
 
 
 def controls_html(label):
     """Play/pause, step buttons and speed control for one view."""
-    options = "".join(f'<option value="{k}"{" selected" if k == "normal" else ""}>{k}</option>' for k in SPEEDS)
-    return (f'<div class="player" role="group" aria-label="{markup.escape(label)}: animation controls">'
-            '<button type="button" class="play" aria-pressed="false">Play</button>'
-            '<button type="button" class="step-back" aria-label="Previous position">◀ Step</button>'
-            '<button type="button" class="step-forward" aria-label="Next position">Step ▶</button>'
-            f'<label>Speed <select class="speed">{options}</select></label>'
+    options = "".join(f'<option value="{k}"{" selected" if k == "normal" else ""}>{_(k)}</option>' for k in SPEEDS)
+    group = _("{view}: animation controls").format(view=markup.escape(label))
+    play, step, speed = _("Play"), _("Step"), _("Speed")
+    back, forward = _("Previous position"), _("Next position")
+    return (f'<div class="player" role="group" aria-label="{group}">'
+            f'<button type="button" class="play" aria-pressed="false">{play}</button>'
+            f'<button type="button" class="step-back" aria-label="{back}">◀ {step}</button>'
+            f'<button type="button" class="step-forward" aria-label="{forward}">{step} ▶</button>'
+            f'<label>{speed} <select class="speed">{options}</select></label>'
             '<span class="position" aria-live="polite"></span></div>')
 
 
@@ -62,7 +66,8 @@ class Player:
         start = time.perf_counter()
         self.show(self.position, self.phase)
         label = self.root.querySelector(".position")
-        label.innerHTML = f"{markup.cell_text(self.position, self.shape)} · in the code {markup.code_index('output', *self.position)}"
+        label.innerHTML = _("{cell} · in the code {index}").format(cell=markup.cell_text(self.position, self.shape),
+                                                                    index=markup.code_index("output", *self.position))
         js.document.body.dataset.stepMs = f"{(time.perf_counter() - start) * 1000:.2f}"
 
     def tick(self):
@@ -100,7 +105,7 @@ class Player:
         if self.timer is None:
             self.timer = js.setInterval(self.tick_proxy, SPEEDS[self.speed])
         button = self.root.querySelector(".play")
-        button.textContent, button.ariaPressed = "Pause", "true"
+        button.textContent, button.ariaPressed = _("Pause"), "true"
 
     def pause(self):
         """Stop the timer."""
@@ -108,7 +113,7 @@ class Player:
             js.clearInterval(self.timer)
             self.timer = None
         button = self.root.querySelector(".play")
-        button.textContent, button.ariaPressed = "Play", "false"
+        button.textContent, button.ariaPressed = _("Play"), "false"
 
     def toggle(self):
         """Play if paused, pause if playing."""

@@ -5,6 +5,7 @@ import numpy as np
 from cnn_explainer import colormap, markup, ops, steps
 from cnn_explainer import playground as pg
 from cnn_explainer import playground_markup as pm
+from cnn_explainer.i18n import _
 from cnn_explainer.markup import cell_text, number_grid_html
 from cnn_explainer.numbers import fixed, number
 
@@ -30,7 +31,10 @@ class Playground:
 
     section = "playground"  # its article section (explain.SECTIONS)
 
-    title = "Convolution playground"
+    @property
+    def title(self):
+        """The view's title, in the active language."""
+        return _("Convolution playground")
 
     def __init__(self, model, acts, nav, mode="grid", layer=None, index=None):
         self.model, self.acts, self.mode = model, acts, mode
@@ -79,9 +83,10 @@ class Playground:
                                          if self.learned else 0, self.kernel_name)
         body.innerHTML = (
             '<div class="playground" data-mode="">'
-            '<p class="lede">Change the settings and watch how the kernel slides, what the border of zeros does, '
-            'and how big the output gets. Point at an output cell (or use the arrow keys on it) to move the window; '
-            'in the grid of numbers, click a cell to raise it by one (Shift+click lowers it).</p>'
+            '<p class="lede">' + _("Change the settings and watch how the kernel slides, what the border of zeros does, "
+                                   "and how big the output gets. Point at an output cell (or use the arrow keys on it) to "
+                                   "move the window; in the grid of numbers, click a cell to raise it by one (Shift+click "
+                                   "lowers it).") + '</p>'
             f'{pm.controls_html(self.settings, self.mode, self.size_limit(), options, self.channel)}'
             '<div class="pg-size" aria-live="polite"></div><p class="pg-note" aria-live="polite"></p>'
             '<div class="pg-grids"></div><div class="formula pg-formula" aria-live="polite"></div>'
@@ -109,7 +114,9 @@ class Playground:
         root.querySelector(".pg-size").innerHTML = pm.size_math(s)
         note = pg.uneven_text(s)
         if s.padding[0] != s.padding[1]:
-            note = (f"Keras's “same” puts the odd zero after: {s.padding[0]} before, {s.padding[1]} after. " + note).strip()
+            odd = _("Keras's “same” puts the odd zero after: {before} before, {after} after.").format(
+                before=s.padding[0], after=s.padding[1])
+            note = (odd + " " + note).strip()
         root.querySelector(".pg-note").textContent = note
         focused = next((name for name in ("pg-in", "pg-out") if js.document.activeElement is not None
                         and js.document.activeElement.closest(f".{name}") is not None), None)
@@ -136,14 +143,18 @@ class Playground:
         overlay_in = pm.overlay_html(self.padded, self.pad_mask, self.used, rgba)
         overlay_out = pm.overlay_html(self.output, np.zeros(self.output.shape, bool), np.ones(self.output.shape, bool), out_rgba)
         size = len(self.padded)
-        kernel_title = "Kernel" if s.dilation == 1 else f"Kernel (its weights {s.dilation} cells apart)"
+        kernel_title = (_("Kernel") if s.dilation == 1
+                        else _("Kernel (its weights {count} cells apart)").format(count=s.dilation))
+        in_label = _("padded input, {height} by {width}").format(height=size, width=size)
+        out_label = _("output: point or use the arrow keys to choose a cell")
+        in_title, out_title, weights = _("Input with padding"), _("Output"), _("kernel weights")
         self.root.querySelector(".pg-grids").innerHTML = (
-            f'<div class="pg-side"><h4>Input with padding · {size}×{size}</h4>'
-            f'{pm.grid_html("pg-in", self.padded.shape, f"padded input, {size} by {size}", overlay_in)}</div>'
+            f'<div class="pg-side"><h4>{in_title} · {size}×{size}</h4>'
+            f'{pm.grid_html("pg-in", self.padded.shape, in_label, overlay_in)}</div>'
             f'<div class="pg-side pg-kernel"><h4>{kernel_title} · {s.kernel}×{s.kernel}</h4>'
-            f'{number_grid_html(self.kernel, colormap.limit_of(self.kernel), "kernel weights")}</div>'
-            f'<div class="pg-side"><h4>Output · {out_h}×{out_w}</h4>'
-            f'{pm.grid_html("pg-out", self.output.shape, "output: point or use the arrow keys to choose a cell", overlay_out)}</div>')
+            f'{number_grid_html(self.kernel, colormap.limit_of(self.kernel), weights)}</div>'
+            f'<div class="pg-side"><h4>{out_title} · {out_h}×{out_w}</h4>'
+            f'{pm.grid_html("pg-out", self.output.shape, out_label, overlay_out)}</div>')
         self.input_grid = Grid(self.root.querySelector(".pg-in"), self.padded, self.limits[0], rgba)
         self.output_grid = Grid(self.root.querySelector(".pg-out"), self.output, self.limits[1], out_rgba)
         self.taps = []
@@ -183,15 +194,17 @@ class Playground:
         s = self.settings
         window, products, total = steps.conv_cell(self.padded, self.spread, *position, (s.stride, s.stride))
         taps, weighed = window[::s.dilation, ::s.dilation], products[::s.dilation, ::s.dilation]
-        parts = [number_grid_html(taps, self.limits[0], "input cells under the weights"), '<span class="op">×</span>',
-                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), "kernel weights")]
+        parts = [number_grid_html(taps, self.limits[0], _("input cells under the weights")), '<span class="op">×</span>',
+                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), _("kernel weights"))]
         if phase >= 1:
-            parts += ['<span class="op">=</span>', number_grid_html(weighed, colormap.limit_of(weighed), "products")]
+            parts += ['<span class="op">=</span>', number_grid_html(weighed, colormap.limit_of(weighed), _("products"))]
         shown = fixed(total, 3) if phase == 2 else "?"
         forward = float(self.output[position])
-        return (f'<p class="where">output {cell_text(position, self.output.shape)}</p><div class="tables">{"".join(parts)}</div>'
-                f'<p class="eq">sum of the products = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
-                f'<p class="check">ops.conv2d at this cell: <span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')
+        where = _("output {cell}").format(cell=cell_text(position, self.output.shape))
+        total_words, check_words = _("sum of the products"), _("ops.conv2d at this cell:")
+        return (f'<p class="where">{where}</p><div class="tables">{"".join(parts)}</div>'
+                f'<p class="eq">{total_words} = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
+                f'<p class="check">{check_words} <span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')
 
     # ---- the controls -----------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Max pooling explained: each 2×2 window of the input map → its largest value."""
 from cnn_explainer import colormap, ops, steps
+from cnn_explainer.i18n import _
 from cnn_explainer.markup import cell_text, number_grid_html
 from cnn_explainer.numbers import fixed, number
 
@@ -18,10 +19,10 @@ class PoolView(StepView):
         self.layer, self.index = layer, index
         padded, self.window, self.stride = model.padded_input(layer, acts)
         source = padded[..., index]
-        self.title = f"Max pooling · {layer}, neuron {index + 1}"
-        self.lede = (f"Max pooling slides a {self.window[0]}×{self.window[1]} window over the map "
-                     f"(stride {self.stride[0]}) and keeps only the largest value: the map shrinks, "
-                     "and the strongest response in each patch survives.")
+        self.title = _("Max pooling · {layer}, neuron {number}").format(layer=layer, number=index + 1)
+        self.lede = _("Max pooling slides a {height}×{width} window over the map (stride {stride}) and keeps only the "
+                      "largest value: the map shrinks, and the strongest response in each patch survives.").format(
+                          height=self.window[0], width=self.window[1], stride=self.stride[0])
         limit = colormap.limit_of(source)
         super().__init__(source, acts[layer][..., index], limit, limit)
 
@@ -31,7 +32,8 @@ class PoolView(StepView):
         values = ", ".join(fixed(v) for v in window.ravel())
         shown = fixed(result) if phase == 1 else "?"
         forward = float(self.output_map[position])
+        check = _("forward pass at this cell:")
         return (f'<p class="where">{cell_text(position)}</p>'
-                + number_grid_html(window, self.limits[0], "pooling window", where if phase == 1 else None)
+                + number_grid_html(window, self.limits[0], _("pooling window"), where if phase == 1 else None)
                 + f'<p class="eq">max({values}) = <span class="result" data-value="{float(result)!r}">{shown}</span></p>'
-                f'<p class="check">forward pass at this cell: <span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')
+                f'<p class="check">{check} <span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')

@@ -1,7 +1,8 @@
 """Softmax explained: the ten logits, e to the power of each, and each one's share of their sum."""
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer import output_explain as ox
-from cnn_explainer.markup import code_panels_html, escape
+from cnn_explainer.i18n import _
+from cnn_explainer.markup import class_name, code_panels_html, escape
 from cnn_explainer.numbers import number, percent
 
 from .dom import Listeners, mark_code_line
@@ -25,7 +26,6 @@ class SoftmaxView:
 
     section = "softmax"  # its article section (explain.SECTIONS)
 
-    title = "Softmax · from logits to probabilities"
     focus_first = ".sm-row.chosen"
 
     def __init__(self, model, acts, nav, index):
@@ -35,19 +35,27 @@ class SoftmaxView:
         self.forward = [float(p) for p in acts[model.layers[-1].name]]
         self.listeners = Listeners()
 
+    @property
+    def title(self):
+        """The view's title, in the active language."""
+        return _("Softmax · from logits to probabilities")
+
     def mount(self, body):
         """Draw the table, the formula and the code, and listen for pointing and focus."""
         self.body = body
+        lede = _("The dense layer gives every class a score, its <em>logit</em>: any number, positive or negative. "
+                 "Softmax turns the scores into probabilities in two moves: raise e (≈ 2.718) to the power of each "
+                 "logit, which makes every score positive and makes the large ones much larger, then divide each by "
+                 "the sum of all of them, so that the shares add up to 1.")
+        table = escape(_("Every class: logit, e to the logit, probability"))
+        note = _("The forward pass (<code>ops.softmax</code>) first subtracts the largest logit ({largest}) from every "
+                 "logit. Every e-power shrinks by the same factor, so the shares do not change, but e never overflows "
+                 "for huge logits.").format(largest=number(max(t.logit for t in self.terms)))
         body.innerHTML = (
-            '<div class="sm-view backdrop"><p class="lede">The dense layer gives every class a score, its <em>logit</em>: any '
-            'number, positive or negative. Softmax turns the scores into probabilities in two moves: raise e (≈ 2.718) '
-            'to the power of each logit, which makes every score positive and makes the large ones much larger, then '
-            'divide each by the sum of all of them, so that the shares add up to 1.</p>'
-            f'<div class="sm-table backdrop" role="group" aria-label="Every class: logit, e to the logit, probability">{self.rows_html()}</div>'
+            f'<div class="sm-view backdrop"><p class="lede">{lede}</p>'
+            f'<div class="sm-table backdrop" role="group" aria-label="{table}">{self.rows_html()}</div>'
             '<div class="sm-formula backdrop" aria-live="polite"></div>'
-            f'<p class="sm-note">The forward pass (<code>ops.softmax</code>) first subtracts the largest logit '
-            f'({number(max(t.logit for t in self.terms))}) from every logit. Every e-power shrinks by the same '
-            'factor, so the shares do not change, but e never overflows for huge logits.</p>'
+            f'<p class="sm-note">{note}</p>'
             f'{code_panels_html(CODE)}</div>')
         self.show_formula()
         for event, handler in (("pointerover", self.on_point), ("focusin", self.on_point),
@@ -59,16 +67,17 @@ class SoftmaxView:
         """A header and one button per class: logit bar, e^logit bar and probability bar."""
         widest_logit = colormap.limit_of([t.logit for t in self.terms])
         widest_exp = colormap.limit_of([t.exp for t in self.terms])
-        rows = ['<div class="sm-head" aria-hidden="true"><span>class</span><span>logit z</span><span class="sm-arrow"></span>'
-                '<span>e<sup>z</sup></span><span class="sm-arrow"></span><span>probability = e<sup>z</sup> / Σ</span></div>']
+        rows = ['<div class="sm-head" aria-hidden="true"><span>' + _("class") + '</span><span>' + _("logit z")
+                + '</span><span class="sm-arrow"></span><span>e<sup>z</sup></span><span class="sm-arrow"></span><span>'
+                + _("probability = e<sup>z</sup> / Σ") + '</span></div>']
         for t in self.terms:
-            label = (f"{t.name}: logit {number(t.logit)}, e to the logit {number(t.exp)}, "
-                     f"probability {percent(t.share)}. Show its formula")
+            label = _("{name}: logit {logit}, e to the logit {power}, probability {probability}. Show its formula").format(
+                name=class_name(t.name), logit=number(t.logit), power=number(t.exp), probability=percent(t.share))
             rows.append(
                 f'<button type="button" class="sm-row{" chosen" if t.index == self.chosen else ""}" data-class="{t.index}" '
                 f'data-logit="{t.logit!r}" data-exp="{t.exp!r}" data-probability="{t.share!r}" '
                 f'aria-label="{escape(label)}" aria-pressed="{"true" if t.index == self.chosen else "false"}">'
-                f'<span class="sm-name">{escape(t.name)}</span>'
+                f'<span class="sm-name">{escape(class_name(t.name))}</span>'
                 f'<span class="sm-bar sm-logit">{bar_html(abs(t.logit) / widest_logit, t.logit < 0, True)}'
                 f'<span class="sm-num">{number(t.logit)}</span></span><span class="sm-arrow">→</span>'
                 f'<span class="sm-bar sm-exp">{bar_html(t.exp / widest_exp)}<span class="sm-num">{number(t.exp)}</span></span>'
@@ -79,8 +88,10 @@ class SoftmaxView:
     def term(self, t, html, code):
         """One focusable term of the formula, tied to its class's row."""
         chosen = " chosen" if t.index == self.chosen else ""
+        label = _("the {name} term: {power} = {value}").format(
+            name=escape(class_name(t.name)), power=escape(ox.exp_text(t.logit)), value=number(t.exp))
         return (f'<button type="button" class="sm-term{chosen}" data-class="{t.index}" data-code="{code}" '
-                f'aria-label="the {escape(t.name)} term: {escape(ox.exp_text(t.logit))} = {number(t.exp)}">{html}</button>')
+                f'aria-label="{label}">{html}</button>')
 
     def show_formula(self):
         """Write the chosen class's softmax with the real numbers, and the result beside the forward pass's."""
@@ -88,10 +99,14 @@ class SoftmaxView:
         powers = " + ".join(self.term(u, ox.exp_html(u.logit), "exp") for u in self.terms)
         values = " + ".join(self.term(u, number(u.exp), "sum") for u in self.terms)
         forward = self.forward[self.chosen]
+        name = escape(class_name(t.name))
+        value = f'<span class="forward-value" data-value="{forward!r}">{number(forward, 4)}</span>'
+        check = _("The forward pass gives {value}. Point at or focus a term to find its class; pick a class to see its "
+                  "formula.").format(value=value)
         self.body.querySelector(".sm-formula").innerHTML = (
-            f'<h3>The probability of “{escape(t.name)}”</h3>'
+            '<h3>' + _("The probability of “{name}”").format(name=name) + '</h3>'
             f'<div class="sm-eq" role="group" aria-label="{escape(ox.softmax_formula(self.terms, self.total, self.chosen))}">'
-            f'<span class="sm-lhs">p({escape(t.name)}) =</span>'
+            f'<span class="sm-lhs">p({name}) =</span>'
             f'<span class="sm-frac"><span class="sm-top">{self.term(t, ox.exp_html(t.logit), "exp")}</span>'
             f'<span class="sm-bottom">{powers}</span></span>'
             f'<span class="sm-lhs">=</span>'
@@ -101,8 +116,7 @@ class SoftmaxView:
             f'{number(t.exp)}</span><span class="sm-bottom">{number(self.total)}</span></span>'
             f'<span data-code="share">= <span class="result" data-value="{t.share!r}">{number(t.share, 4)}</span>'
             f' ({percent(t.share)})</span></span></div>'
-            f'<p class="check">The forward pass gives <span class="forward-value" data-value="{forward!r}">'
-            f'{number(forward, 4)}</span>. Point at or focus a term to find its class; pick a class to see its formula.</p>')
+            f'<p class="check">{check}</p>')
         self.mark_code("share")
 
     def highlight(self, index):

@@ -14,6 +14,7 @@ class State:
         self.level = "module"  # colour scale: unit | module | global
         self.example = None  # the gallery file shown, or None for the visitor's own image
         self.preview_url, self.caption = "", ""
+        self.upload_name = None  # the file name of the visitor's image, when one is shown
         self.renders, self.forward_ms = 0, 0.0
 
     def run(self, array):

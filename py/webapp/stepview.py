@@ -1,5 +1,6 @@
 """The shared shape of the formula views: input grid → the formula at one position → output grid, animated."""
 from cnn_explainer import markup, steps
+from cnn_explainer.i18n import N_, _
 
 from .dom import mark_code_line
 from .grids import Grid
@@ -14,7 +15,7 @@ class StepView:
     phases = 2
     window = (1, 1)
     stride = (1, 1)
-    names = ("input", "output")  # what the two grids show
+    names = (N_("input"), N_("output"))  # what the two grids show (marked with N_, shown translated)
     code = ()  # ((function, [line start per phase] or None), ...): the first panel follows the animation
     colours = (None, None)  # RGBA of the two grids, when not the diverging scale of their values
 
@@ -29,14 +30,16 @@ class StepView:
     def mount(self, body):
         """Draw the view into body and start the animation."""
         self.body = body
-        into, out = self.names
+        into, out = (_(name) for name in self.names)
+        in_label = _("{name} map").format(name=into)
+        out_label = _("{name} map: point or use the arrow keys to choose a cell").format(name=out)
         body.innerHTML = (
             f'<p class="lede">{self.lede}</p><div class="stepview backdrop">'
-            f'<div class="side"><h4>{markup.escape(into)}</h4>{markup.grid_html("in", self.input_map.shape, f"{into} map")}</div>'
+            f'<div class="side"><h4>{markup.escape(into)}</h4>{markup.grid_html("in", self.input_map.shape, in_label)}</div>'
             '<div class="formula" aria-live="polite"></div>'
             f'<div class="side"><h4>{markup.escape(out)}</h4>'
-            f'{markup.grid_html("out", self.output_map.shape, f"{out} map: point or use the arrow keys to choose a cell")}</div>'
-            f'</div>{controls_html(self.title)}{markup.code_panels_html([f for f, _ in self.code])}')
+            f'{markup.grid_html("out", self.output_map.shape, out_label)}</div>'
+            f'</div>{controls_html(self.title)}{markup.code_panels_html([f for f, _lines in self.code])}')
         self.input_grid = Grid(body.querySelector(".grid.in"), self.input_map, self.limits[0], self.colours[0])
         self.output_grid = Grid(body.querySelector(".grid.out"), self.output_map, self.limits[1], self.colours[1])
         self.code_lines = [steps.line_of(self.code[0][0], start) for start in self.code[0][1]] if self.code else []
