@@ -51,6 +51,7 @@ def test_the_compiled_catalogue_switches_the_language(compiled):
         assert i18n._("Explanation closed") != "Explanation closed"
         assert re.search(r"[\u4e00-\u9fff]", i18n._("Explanation closed"))
         assert i18n._("a message no catalogue has") == "a message no catalogue has"  # e.g. a user's class name
+        assert i18n._("") == "" and markup.class_name("") == ""  # never the catalogue's header
         assert re.search(r"[\u4e00-\u9fff]", markup.cell_text((2, 6)))
     finally:
         i18n.use("en")

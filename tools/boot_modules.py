@@ -1,8 +1,9 @@
 """Renew tools/boot_stdlib.txt and tools/boot_numpy.txt: the modules the page imports before it is ready.
 
 Usage: python tools/boot_modules.py [--dist dist]
-Boots the built site in headless Chromium, reads the module files Python had imported when the page became
-ready (window.pycnnBootFiles, written by py/webapp/main.py) and rewrites both lists (their comments kept).
+Boots the built site in headless Chromium (in English, then in Chinese), reads the module files Python had imported
+when the page became ready (window.pycnnBootFiles, written by py/webapp/main.py) and rewrites both lists (their
+comments kept).
 Rebuild afterwards (make dist) so the new modules ship as bytecode.
 """
 import argparse
@@ -40,7 +41,11 @@ def main(argv=None):
     with sync_playwright() as playwright:
         browser = harness.launch(playwright)
         with harness.booted_page(browser, args.dist) as page:
-            stdlib, numpy = bytecode.boot_lists(json.loads(page.evaluate("window.pycnnBootFiles")))
+            files = set(json.loads(page.evaluate("window.pycnnBootFiles")))
+            page.goto(page.url.split("?")[0] + "?lang=zh")  # a Chinese start loads the catalogue (gettext, locale)
+            harness.wait_ready(page)
+            files |= set(json.loads(page.evaluate("window.pycnnBootFiles")))
+            stdlib, numpy = bytecode.boot_lists(sorted(files))
         browser.close()
     rewrite("boot_stdlib.txt", stdlib)
     rewrite("boot_numpy.txt", numpy)

@@ -34,8 +34,9 @@ def choose(query_value, remembered):
 
 
 def _(message):
-    """The message in the active language (unchanged when the catalogue has no entry for it)."""
-    return _translations.gettext(message)
+    """The message in the active language (unchanged when the catalogue has no entry for it). An empty message stays
+    empty: gettext would return the catalogue's header for it, and a model file's empty name must not become that."""
+    return _translations.gettext(message) if message else message
 
 
 def ngettext(singular, plural, n):
