@@ -40,7 +40,7 @@ async def show_upload(app, file):
         show_message(_("Could not use “{name}”: {error}. The previous image is still shown.").format(name=name, error=error))
         return
     show_message("")
-    app.state.upload_name = name
+    app.state.example, app.state.upload_name = None, name
     app.show_image(array, js.URL.createObjectURL(file), app.caption())
 
 

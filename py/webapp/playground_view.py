@@ -1,4 +1,6 @@
 """The convolution playground: choose input size, padding, kernel, stride and dilation, and watch the kernel slide."""
+import time
+
 import js
 import numpy as np
 
@@ -104,6 +106,7 @@ class Playground:
 
     def redraw(self, first=False):
         """Recompute and redraw the grids, equation and note; a player keeps playing (or paused) as it was."""
+        start = time.perf_counter()
         playing = self.player is not None and self.player.timer is not None
         if self.player is not None:
             self.player.destroy()
@@ -131,6 +134,7 @@ class Playground:
             self.player.render()
             if playing:
                 self.player.play()
+        root.dataset.redrawMs = f"{(time.perf_counter() - start) * 1000:.2f}"  # for bench/bench_teaching.py
 
     def draw_grids(self):
         """The padded input (border and unread cells set apart), the kernel and the output grid."""
@@ -167,7 +171,10 @@ class Playground:
         self.output_grid.show_window(row, col, 1, 1)
         done = phase == 2
         if self.mode == "grid":  # a photo's output is shown whole: thousands of cells are too many to reveal one by one
-            self.output_grid.reveal(row * self.output.shape[1] + col + (1 if done else 0))
+            revealed = row * self.output.shape[1] + col + (1 if done else 0)
+            self.output_grid.reveal(revealed)
+            for i, cell in enumerate(self.root.querySelectorAll(".pg-out .pg-cell")):  # numbers not computed yet stay hidden
+                cell.classList.toggle("pending", i >= revealed)
         self.mark_taps(row * s.stride, col * s.stride)
         formula = self.root.querySelector(".pg-formula")
         formula.innerHTML = self.formula_html(position, phase)
