@@ -48,6 +48,7 @@ class Playground:
         self.kernel_name = f"learned:{index}:0" if opened_from_first else "Sobel x"
         self.kernel = self.kernel_of(self.kernel_name, 3)
         self.listeners, self.player, self.taps = Listeners(), None, []
+        self.cursor = (0, 0)  # the input cell the keyboard edits (grid mode), unpadded
 
     # ---- the numbers ----------------------------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ class Playground:
             '<p class="lede">' + _("Change the settings and watch how the kernel slides, what the border of zeros does, "
                                    "and how big the output gets. Point at an output cell (or use the arrow keys on it) to "
                                    "move the window; in the grid of numbers, click a cell to raise it by one (Shift+click "
-                                   "lowers it).") + '</p>'
+                                   "lowers it), or focus the grid and type digits.") + '</p>'
             f'{pm.controls_html(self.settings, self.mode, self.size_limit(), options, self.channel)}'
             '<div class="pg-size" aria-live="polite"></div><p class="pg-note" aria-live="polite"></p>'
             '<div class="pg-grids"></div><div class="formula pg-formula" aria-live="polite"></div>'
@@ -98,6 +99,7 @@ class Playground:
         add(self.root, "input", self.on_input)
         add(self.root, "change", self.on_change)
         add(self.root, "click", self.on_click)
+        add(self.root, "keydown", self.on_key)
         self.redraw(first=True)
 
     def size_limit(self):
@@ -162,6 +164,7 @@ class Playground:
         self.input_grid = Grid(self.root.querySelector(".pg-in"), self.padded, self.limits[0], rgba)
         self.output_grid = Grid(self.root.querySelector(".pg-out"), self.output, self.limits[1], out_rgba)
         self.taps = []
+        self.show_cursor()
 
     def show(self, position, phase):
         """One animation frame: the window on the input, the cell on the output, the formula with its numbers."""
@@ -287,13 +290,49 @@ class Playground:
         elif self.mode == "grid" and closest(event, ".pg-in canvas") is not None:
             self.edit(self.input_grid.cell_at(event), -1 if event.shiftKey else 1)
 
-    def edit(self, cell, step):
-        """Raise (or lower) one input number, 0 to 9 round; the padding stays zero."""
+    def edit(self, cell, step=None, value=None):
+        """Raise or lower one input number (0 to 9 round), or set it; the padding stays zero."""
         before = self.settings.padding[0]
         row, col = cell[0] - before, cell[1] - before
         if 0 <= row < len(self.grid) and 0 <= col < len(self.grid):
-            self.grid[row, col] = (self.grid[row, col] + step) % 10
+            self.cursor = (row, col)
+            self.grid[row, col] = value if value is not None else (self.grid[row, col] + step) % 10
             self.redraw()
+
+    def on_key(self, event):
+        """On the grid of numbers: arrow keys move the edit cursor, a digit sets the number there, + and − step it."""
+        if self.mode != "grid" or closest(event, ".pg-in canvas") is None:
+            return
+        key, (row, col), size = event.key, self.cursor, len(self.grid)
+        moves = {"ArrowUp": (-1, 0), "ArrowDown": (1, 0), "ArrowLeft": (0, -1), "ArrowRight": (0, 1)}
+        before = self.settings.padding[0]
+        if key in moves:
+            self.cursor = (min(max(row + moves[key][0], 0), size - 1), min(max(col + moves[key][1], 0), size - 1))
+            self.show_cursor()
+        elif key.isdigit() and len(key) == 1:
+            self.edit((row + before, col + before), value=float(key))
+        elif key in ("+", "=", "-", "−"):
+            self.edit((row + before, col + before), 1 if key in ("+", "=") else -1)
+        else:
+            return
+        event.preventDefault()
+
+    def show_cursor(self):
+        """Outline the cell the keyboard edits, and say where it is and what it holds in the grid's name."""
+        if self.mode != "grid":
+            return
+        size = len(self.grid)
+        self.cursor = (min(self.cursor[0], size - 1), min(self.cursor[1], size - 1))
+        row, col = self.cursor
+        before, width = self.settings.padding[0], len(self.padded)
+        for cell in self.root.querySelectorAll(".pg-in .pg-cell.cursor"):
+            cell.classList.remove("cursor")
+        cell = self.root.querySelector(f".pg-in .pg-cell:nth-child({(row + before) * width + col + before + 1})")
+        if cell is not None:
+            cell.classList.add("cursor")
+        self.root.querySelector(".pg-in canvas").setAttribute("aria-label", _(
+            "input row {row}, column {column}: {value}. Arrow keys move, a digit sets the number, + and − change it"
+        ).format(row=row + 1, column=col + 1, value=fixed(self.grid[row, col], 0)))
 
     def refresh(self, model, acts):
         """A new image (same model): the image mode follows it."""

@@ -107,6 +107,16 @@ def test_the_playground_grid_equals_torch_and_reports_an_uneven_stride(app):
     assert edited[3, 2] == (padded[3, 2] + 1) % 10 and (edited != padded).sum() == 1
     reference = F.conv2d(torch.from_numpy(edited)[None, None], torch.from_numpy(kernel)[None, None], stride=3)[0, 0].numpy()
     np.testing.assert_array_equal(shown_grid(app, f"{root} .pg-out"), reference)
+    # the keyboard edits too: arrows move the cursor from the clicked cell, a digit sets the number there
+    app.focus(f"{root} .pg-in canvas")
+    app.keyboard.press("ArrowDown")
+    app.keyboard.press("ArrowRight")
+    app.keyboard.press("7")
+    typed = shown_grid(app, f"{root} .pg-in")
+    assert typed[4, 3] == 7 and (typed != edited).sum() <= 1
+    assert app.evaluate("document.activeElement.closest('.pg-in') !== null")  # the focus stays on the grid
+    reference = F.conv2d(torch.from_numpy(typed)[None, None], torch.from_numpy(kernel)[None, None], stride=3)[0, 0].numpy()
+    np.testing.assert_array_equal(shown_grid(app, f"{root} .pg-out"), reference)
     # stepping: the step code's result is ops.conv2d's value at every position
     app.click(f"{root} .play") if app.get_attribute(f"{root} .play", "aria-pressed") == "true" else None
     for _ in range(4):
