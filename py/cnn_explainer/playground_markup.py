@@ -88,7 +88,9 @@ def size_math(settings):
               f'<mspace width="1em"/>{_mrow(k_name, "<mo>=</mo><mi>D</mi><mo>(</mo><mi>K</mi><mo>−</mo><mn>1</mn><mo>)</mo><mo>+</mo><mn>1</mn><mo>=</mo>", _mn(reach))}')
     text = _("out = floor(({size} − {reach} + {padding}) / {stride}) + 1 = {out}").format(
         size=size, reach=reach, padding=before + after, stride=stride, out=out)
-    return f'<math display="block" aria-label="{escape(text)}">{letters}{numbers}{spread}</math>'
+    # three equations that wrap on a narrow screen; read aloud as one sentence
+    parts = "".join(f'<math display="block" aria-hidden="true">{part}</math>' for part in (letters, numbers, spread) if part)
+    return f'<div class="pg-size-math" role="img" aria-label="{escape(text)}">{parts}</div>'
 
 
 def grid_html(name, shape, label, overlay=""):
