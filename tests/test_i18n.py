@@ -88,3 +88,16 @@ def test_the_template_parser_finds_nested_and_attribute_only_elements():
                      {"html": "Nested <span>a <b>b</b></span> end"}, {"alt": "A picture"}]
     page, table = catalogues.keyed_template(text)
     assert page.count('data-i18n="') == 4 and ">✕</button>" in page
+
+
+def test_the_build_s_gallery_notes_are_shown_translated_with_their_values(compiled):
+    note = markup.GALLERY_NOTES[0].format(datasets="tiny-imagenet-10-32px.tar", count=3)
+    try:
+        i18n.use("zh", compiled)
+        shown = markup.translated_note(note)
+        assert shown != note and "tiny-imagenet-10-32px.tar" in shown and "3" in shown
+        assert re.search(r"[\u4e00-\u9fff]", shown)
+        assert markup.translated_note("a note of someone else's build") == "a note of someone else's build"
+    finally:
+        i18n.use("en")
+    assert markup.translated_note(note) == note

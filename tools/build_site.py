@@ -20,7 +20,7 @@ import bytecode  # noqa: E402
 import catalogues  # noqa: E402
 import prerender  # noqa: E402
 import vendor  # noqa: E402
-from cnn_explainer import data, weights  # noqa: E402
+from cnn_explainer import data, markup, weights  # noqa: E402
 from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E402
 
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
@@ -119,8 +119,7 @@ def write_examples(out, data_dir, weights_dir):
     """Copy a few correctly classified held-out images per model into out/examples and write examples.json."""
     manifest_path = os.path.join(out, "examples", "examples.json")
     if data_dir is None:
-        manifest = {"models": {}, "note": "No example images in this build: no data folder was given "
-                    "(build with --data DIR, or put the data in ../shared/data). Use your own image."}
+        manifest = {"models": {}, "note": markup.GALLERY_NOTES[1]}
         write_json(manifest_path, manifest)
         return manifest
     roots = data.unpack(data_dir)
@@ -148,10 +147,9 @@ def write_examples(out, data_dir, weights_dir):
             square = prepare_for(model, os.path.join(out, default))[1]
             np.save(os.path.join(out, default_pixels_path(default)), np.asarray(square, dtype=np.uint8))
             sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
-    note = (f"Held-out (val) images from {', '.join(sorted(sources))}, decoded and stored as PNG: per model and class, the first "
-            f"{EXAMPLES_PER_CLASS} in sorted order that the model classifies correctly. ImageNet-derived images: "
-            "non-commercial research and education use only." if models else
-            f"No example images in this build: no data set in {data_dir} matches a shipped model. Upload your own image.")
+    # the notes' wording lives in markup.GALLERY_NOTES, where the page finds it again to show it translated
+    note = (markup.GALLERY_NOTES[0].format(datasets=", ".join(sorted(sources)), count=EXAMPLES_PER_CLASS) if models
+            else markup.GALLERY_NOTES[2].format(folder=data_dir))
     manifest = {"models": models, "default": defaults, "note": note}
     write_json(manifest_path, manifest)
     return manifest
