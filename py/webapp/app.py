@@ -29,6 +29,7 @@ class App:
         self.explainer = Explainer(self.state)
         self.article = Article()
         self.table = language.template_table()
+        self.on_change = lambda: None  # called after the image, colour level or language changed (the address follows)
 
     def use_model(self, model):
         """Switch to a model: its overview (kept when the build drew it already), description and gallery."""
@@ -61,6 +62,7 @@ class App:
         data.renderMs = f"{(time.perf_counter() - start) * 1000:.2f}"
         data.renderCount = str(state.renders)
         later(self.draw_article)
+        self.on_change()
 
     def draw_article(self):
         """The article's live figures and playground, after the network is drawn (they are below the fold)."""
@@ -95,11 +97,13 @@ class App:
         if state.array is not None:
             self.show_image(state.array, state.preview_url, self.caption(), state.example)
         js.document.body.dataset.languageMs = f"{(time.perf_counter() - start) * 1000:.2f}"
+        self.on_change()
 
     def set_level(self, level):
         """Repaint with another colour scale."""
         self.state.level = level
         self.overview.update(self.state.acts, level)
+        self.on_change()
 
     def fill_gallery(self):
         """The strip (one example per class) and the full gallery of the current model (unless the build drew them)."""

@@ -52,6 +52,7 @@ class Explainer:
         self.stage, self.section, self.body = one("#stage"), one("#explain"), one("#explain-body")
         self.listeners = Listeners()
         self.listeners.add(self.section, "click", self.on_click)
+        self.on_change = lambda: None  # called when the stack of views changed (the address makes a history entry)
 
     @property
     def is_open(self):
@@ -75,10 +76,12 @@ class Explainer:
 
     def push(self, view_class, *args, return_focus=None):
         """Open another view on top of the current one (after this event: the caller's own listener goes with it)."""
-        def open_now():
-            self.stack.append(Entry(view_class, args, return_focus))
-            self.show_top(announce=True)
-        later(open_now)
+        later(lambda: self.push_now(view_class, *args, return_focus=return_focus))
+
+    def push_now(self, view_class, *args, return_focus=None):
+        """Open another view on top of the current one, now."""
+        self.stack.append(Entry(view_class, args, return_focus))
+        self.show_top(announce=True)
 
     def show_top(self, announce=False, return_to=None):
         """Destroy the visible view and mount the top of the stack (with the current activations)."""
@@ -105,6 +108,7 @@ class Explainer:
             focus((one(first, self.body) if first else None) or one("#explain-title"))
         elif return_to:
             focus(one(return_to, self.body) or one("#explain-title"))
+        self.on_change()
 
     def reveal(self, first):
         """Keep the panel's head in sight: a view that replaces another starts at its top; a panel that opened below
@@ -137,6 +141,8 @@ class Explainer:
         if was_open and refocus:
             one("#explain-status").textContent = _("Explanation closed")
             focus(self.origin)
+        if was_open:
+            self.on_change()
 
     def refresh(self):
         """Rebuild the visible view, e.g. after the input image changed or the screen turned."""

@@ -4,7 +4,7 @@ import os
 
 import js
 
-from cnn_explainer import i18n
+from cnn_explainer import i18n, share
 from cnn_explainer.i18n import _
 
 from .dom import every
@@ -30,11 +30,11 @@ def remember(code):
 
 
 def starting_language():
-    """A choice made in the menu while Python was starting, else ?lang= in the address, else the remembered one."""
+    """A choice made in the menu while Python was starting, else the address's (#lang= or ?lang=), else the remembered one."""
     menu = js.document.querySelector("#lang-select")
     if menu is not None and menu.value != "en":
         return i18n.choose(menu.value, None)
-    query = js.URLSearchParams.new(js.location.search).get("lang")
+    query = share.decode(js.location.hash).get("lang") or js.URLSearchParams.new(js.location.search).get("lang")
     return i18n.choose(query, remembered())
 
 

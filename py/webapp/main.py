@@ -6,15 +6,19 @@ SCRIPT_START = js.performance.now()  # noqa: E402 (first, so the imports below a
 import asyncio
 import json
 
+from pyodide.ffi import create_proxy
+
 from cnn_explainer import markup, weights
 from cnn_explainer.i18n import _
 from webapp import language
+from webapp.address import Address
 from webapp.app import App
 from webapp.bindings import bind
 from webapp.choices import show_default
 from webapp.dom import one, set_text
 from webapp.explain import warm_up
 from webapp.loading import examples_manifest, image_module, shipped_models
+from webapp.player import Player
 
 BOOT_TIMES = {}
 
@@ -48,6 +52,7 @@ async def boot(app):
     mark("imports")
     state = app.state
     state.models = shipped_models()
+    state.shipped = set(state.models)
     mark("models")
     name = weights.DEFAULT_MODEL if weights.DEFAULT_MODEL in state.models else next(iter(state.models))
     select = one("#model-select")
@@ -63,6 +68,16 @@ async def boot(app):
     if code != "en":  # the build drew the first paint in English
         app.set_language(code)
         mark("language")
+    address = Address(app)
+    if js.location.hash:  # a shared link: reopen what it records
+        await address.restore()
+        mark("address")
+    else:  # the address as loaded stands for the state shown now: the first view opened is a new history entry
+        address.last = ""
+    app.on_change = address.record
+    app.explainer.on_change = lambda: address.record(push=True)
+    Player.on_move = address.record
+    js.window.addEventListener("popstate", create_proxy(lambda event: asyncio.ensure_future(address.restore())))
     js.window.pycnnBootFiles = imported_files()
     document = js.document
     document.body.dataset.bootMs = json.dumps(BOOT_TIMES)

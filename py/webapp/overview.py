@@ -38,6 +38,10 @@ class Overview:
         """The element of one neuron (found by numbers: a layer's name never goes into a selector)."""
         return one(f'.node[data-col="{self.position_of[layer]}"][data-index="{int(index)}"]', self.root)
 
+    def source_of(self, layer):
+        """The column a layer reads from."""
+        return self.columns[self.position_of[layer] - 1].name
+
     def first_neuron(self, kind, acts):
         """(layer, index) of the first neuron of a kind's first column; for the output, the predicted class."""
         column = next((col for col in self.columns if col.kind == kind), None)

@@ -29,6 +29,8 @@ def controls_html(label):
 class Player:
     """Walks the cells of an output grid; each cell has `phases` sub-steps; calls show(position, phase)."""
 
+    on_move = None  # called after every move the visitor makes (not the timer's): the address records the position
+
     def __init__(self, root, shape, phases, show):
         self.root, self.shape, self.phases, self.show = root, shape, phases, show
         self.position, self.phase = (0, 0), phases - 1
@@ -87,6 +89,8 @@ class Player:
         """Jump to a cell and show it complete."""
         self.position, self.phase = tuple(position), self.phases - 1
         self.render()
+        if Player.on_move is not None:
+            Player.on_move()
 
     def key(self, event):
         """Arrow keys / Home / End move the cell, Space plays or pauses; True if the key was used."""

@@ -7,6 +7,7 @@ class State:
 
     def __init__(self):
         self.models = {}  # name → Model, the shipped ones first, then any the visitor opened
+        self.shipped = set()  # the names of the shipped models (only they can be shared in a link)
         self.examples = {}  # examples/examples.json: {"models": {name: [entries]}, "default": {name: file}, "note": …}
         self.model = None
         self.array = None  # the input image, scaled to the model's pixel range

@@ -1,0 +1,41 @@
+"""The address fragment: what a link shares, read back strictly (hostile fragments are dropped, never obeyed)."""
+from urllib.parse import parse_qs
+
+from cnn_explainer import share
+
+COLUMNS = {"input": ("input", 3), "conv_1_2": ("conv2d", 10), "output": ("output", 10)}
+
+
+def test_fields_round_trip_in_a_fixed_order():
+    fields = {"view": "conv_1_2:3,channel:2", "model": "tinyvgg-tin10", "level": "unit", "lang": "zh",
+              "example": "examples/tinyvgg-tin10/red-panda-1.png", "at": "4,7", "other": "dropped"}
+    text = share.encode(fields)
+    assert text.startswith("#model=tinyvgg-tin10&example=examples/tinyvgg-tin10/red-panda-1.png&level=unit&lang=zh")
+    assert parse_qs(text[1:]) == {k: [v] for k, v in fields.items() if k != "other"}  # the standard library agrees
+    assert share.decode(text) == {k: v for k, v in fields.items() if k != "other"}
+    assert share.encode({"model": "", "view": None}) == ""
+
+
+def test_hostile_fragments_are_dropped():
+    assert share.decode("#model=a&model=b") == {"model": "a"}
+    assert share.decode("#" + "x=1&" * 50 + "model=a") == {}  # too many fields: not ours
+    assert share.decode("#example=" + "a" * 400) == {}
+    assert share.decode("#lang=%3Cscript%3E")["lang"] == "<script>"  # kept as text; the page checks it against its list
+    assert share.decode("garbage") == {} and share.decode("") == {}
+
+
+def test_views_are_checked_against_the_model():
+    assert share.parse_view("conv_1_2:3", COLUMNS) == [("conv_1_2", 3)]
+    assert share.parse_view("conv_1_2:3,channel:2,playground", COLUMNS) == [("conv_1_2", 3), ("channel", 2), ("playground",)]
+    assert share.parse_view("output:9,softmax", COLUMNS) == [("output", 9), ("softmax",)]
+    for bad in ("conv_1_2:10", "conv_9_9:0", "conv_1_2:-1", "conv_1_2", "conv_1_2:3,channel", "conv_1_2:3,softmax:2",
+                "conv_1_2:3,evil", "conv_1_2:3,channel:x", "conv_1_2:1,playground,playground,playground", ":"):
+        assert share.parse_view(bad, COLUMNS) is None, bad
+    steps = [("conv_1_2", 3), ("channel", 2), ("playground",)]
+    assert share.parse_view(share.view_text(steps), COLUMNS) == steps
+
+
+def test_positions_are_two_small_numbers():
+    assert share.parse_at("4,7") == (4, 7)
+    for bad in ("4", "4,7,1", "-1,2", "a,b", "99999,1", ""):
+        assert share.parse_at(bad) is None, bad
