@@ -19,6 +19,23 @@ SIDEWAYS_FREE = """(el) => {
     }
     return true;
 }"""
+# The same check, saying why not (for the failure message).
+SIDEWAYS_WHY = """(el) => {
+    const r = el.getBoundingClientRect();
+    const where = `${el.className} at ${Math.round(r.left)}..${Math.round(r.right)} of ${innerWidth}`;
+    if (r.width <= 0) {
+        const none = [];
+        for (let a = el; a; a = a.parentElement) if (getComputedStyle(a).display === 'none' || a.hidden) none.push(a.tagName + '.' + a.className + '#' + a.id);
+        return `${where}, not rendered: ${none.join(' < ') || 'no hidden ancestor'}; text "${el.textContent}"`;
+    }
+    if (r.left < -0.5 || r.right > innerWidth + 0.5) return where;
+    for (let a = el.parentElement; a; a = a.parentElement) {
+        const s = getComputedStyle(a);
+        if (['auto', 'scroll'].includes(s.overflowX) && a.scrollWidth > a.clientWidth + 1)
+            return `${where}: ${a.tagName}.${a.className} scrolls ${a.scrollWidth} > ${a.clientWidth}`;
+    }
+    return '';
+}"""
 PROSE_TEXT = """() => {
     const walker = document.createTreeWalker(document.querySelector('#stage'), NodeFilter.SHOW_TEXT);
     const parts = [];
@@ -155,9 +172,10 @@ def test_a_phone_opens_every_view_under_its_layer_without_sideways_scrolling(pho
     node = phone.locator(f'#network .node[data-layer="{layer}"][data-index="{index}"]').bounding_box()
     assert inside(node, 390, 844), "the tapped neuron left the screen"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    for selector in essential:  # found and measured in one call: a playing view rewrites its formula every step
+    for selector in essential:  # found and measured in one script: a playing view rewrites its formula every step
         assert phone.query_selector(f"#explain-body {selector}") is not None, f"{selector} is missing"
-        assert phone.eval_on_selector(f"#explain-body {selector}", SIDEWAYS_FREE), f"{selector} is hidden sideways"
+        why = phone.evaluate(f"(selector) => ({SIDEWAYS_WHY})(document.querySelector(selector))", f"#explain-body {selector}")
+        assert not why, f"{selector} is hidden sideways: {why}"
     if layer == "output":  # and on to the softmax: every probability readable
         phone.click("#explain-body .ox-next")
         phone.wait_for_selector("#explain-body .sm-row")
