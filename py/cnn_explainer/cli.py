@@ -1,4 +1,5 @@
-"""The command line: python -m cnn_explainer {predict, activations, evaluate} (bad input → one-line error, exit 2)."""
+"""The command line: python -m cnn_explainer {predict, activations, evaluate, convert} (bad input → one-line error,
+exit 2)."""
 import argparse
 import json
 import os
@@ -113,11 +114,25 @@ def evaluate(args):
     return 0
 
 
+def convert(args):
+    """Write a model (a TF.js model.json, or one of ours) in our format as --out DIR/NAME (.json + .npz)."""
+    model = weights.resolve_model(args.model_json)
+    out = os.path.splitext(args.out)[0] if args.out.endswith((".json", ".npz")) else args.out
+    directory, name = os.path.split(out)
+    if not name:
+        raise WeightsError(f"--out {args.out!r} must end in a model name (DIR/NAME)")
+    model.name = name
+    path = weights.save_model(model, directory or ".")
+    print(f"wrote {path} and {os.path.splitext(path)[0]}.npz: {len(model.layers)} layers "
+          f"({', '.join(l.name for l in model.layers)}), {len(model.classes)} classes")
+    return 0
+
+
 def build_parser():
-    """The argument parser with its three subcommands."""
+    """The argument parser with its four subcommands."""
     parser = argparse.ArgumentParser(prog="python -m cnn_explainer", description="Run Tiny VGG in NumPy from the command line.")
     commands = parser.add_subparsers(dest="command", required=True)
-    model_help = f"a shipped model name or a path to a weights .json (default {DEFAULT_MODEL})"
+    model_help = f"a shipped model name, or a path to a weights .json or a TF.js model.json (default {DEFAULT_MODEL})"
     p = commands.add_parser("predict", help="classify one image")
     p.add_argument("image")
     p.add_argument("--json", action="store_true", help="print JSON: model, classes, probabilities, top, layers")
@@ -131,6 +146,10 @@ def build_parser():
     e.set_defaults(run=evaluate)
     for sub in (p, a, e):
         sub.add_argument("--model", default=DEFAULT_MODEL, help=model_help)
+    c = commands.add_parser("convert", help="write a TF.js model.json (and its .bin shards) in this app's format")
+    c.add_argument("model_json", help="a TF.js Layers model.json with its .bin shards beside it (or one of our .json)")
+    c.add_argument("--out", required=True, help="DIR/NAME: writes DIR/NAME.json and DIR/NAME.npz")
+    c.set_defaults(run=convert)
     return parser
 
 

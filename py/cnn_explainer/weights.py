@@ -143,7 +143,7 @@ def parse_spec(json_text, where="weights"):
 
 
 def load_model(json_path):
-    """Load <name>.json and the .npz beside it (or the one its "arrays" field names)."""
+    """Load <name>.json and the .npz beside it (or the one its "arrays" field names); a TF.js model.json too."""
     where = os.path.basename(json_path)
     try:
         with open(json_path, "rb") as f:
@@ -151,6 +151,9 @@ def load_model(json_path):
     except OSError as error:
         raise WeightsError(_("{where}: cannot read ({error})").format(where=where, error=error.strerror)) from None
     spec = parse_spec(text, where)
+    from . import tfjs  # imported here, not at the top: tfjs builds on this module
+    if tfjs.is_tfjs(spec):
+        return tfjs.load_tfjs(json_path, spec)
     default = os.path.splitext(os.path.basename(json_path))[0] + ".npz"
     npz_name = spec.get("arrays", default) if isinstance(spec, dict) else default
     npz_path = os.path.join(os.path.dirname(json_path), os.path.basename(str(npz_name)))
