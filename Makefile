@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA ?=
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: serve test dist venv venv-dev chromium bench train clean
+.PHONY: serve test dist venv venv-dev chromium engines bench train clean
 
 $(BIN)/.runtime: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,10 @@ serve: dist
 chromium:
 	bash tools/install_chromium.sh
 
-test: venv-dev dist chromium
+engines: venv-dev
+	bash tools/install_engines.sh
+
+test: venv-dev dist chromium engines
 	$(BIN)/python -m pytest
 
 bench: venv-dev dist chromium
