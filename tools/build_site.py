@@ -20,9 +20,11 @@ import bytecode  # noqa: E402
 import catalogues  # noqa: E402
 import prerender  # noqa: E402
 import vendor  # noqa: E402
-from cnn_explainer import data, markup, weights  # noqa: E402
+from cnn_explainer import data, markup, tfjs, weights  # noqa: E402
 from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E402
 
+ORIGINAL_NAME = "cnn-explainer-original"
+DEFAULT_ORIGINAL = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs")
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
 EXAMPLES_PER_CLASS = 3
 TEACHING = (0.6, 0.95)  # the default example's top probability: confident, yet with runners-up worth a look
@@ -113,6 +115,27 @@ def teaching_default(candidates):
 def shipped_models(weights_dir):
     """The weights/*.json file names (none when the folder is missing)."""
     return sorted(f for f in os.listdir(weights_dir) if f.endswith(".json")) if os.path.isdir(weights_dir) else []
+
+
+def write_original_model(out, fixture):
+    """The original CNN Explainer's model (TF.js, MIT licence) converted into out/weights, when its files are here.
+
+    Its file names no classes; its outputs are the ten Tiny ImageNet classes of the CNN Explainer paper, in the order
+    our TIN-10 model uses (a published fact), and it reads pixels scaled to 0–1 as the original page does.
+    """
+    json_path = os.path.join(fixture, "model.json")
+    if not os.path.exists(json_path):
+        return None
+    model = tfjs.load_tfjs(json_path)
+    with open(os.path.join(out, "weights", "tinyvgg-tin10.json")) as f:
+        ours = json.load(f)
+    model.name, model.classes = ORIGINAL_NAME, list(ours["classes"])
+    model.meta = {"description": markup.ORIGINAL_DESCRIPTION, "class_ids": ours["class_ids"],
+                  "source": "https://github.com/poloclub/cnn-explainer (MIT licence, see weights/"
+                            f"{ORIGINAL_NAME}.LICENSE)"}
+    weights.save_model(model, os.path.join(out, "weights"))
+    shutil.copyfile(os.path.join(fixture, "LICENSE"), os.path.join(out, "weights", f"{ORIGINAL_NAME}.LICENSE"))
+    return model
 
 
 def write_examples(out, data_dir, weights_dir):
@@ -222,7 +245,7 @@ def size_summary(out):
     print(f"  largest file: {largest} ({sizes[largest] / 1e6:.1f} MB; GitHub Pages allows 100 MB)")
 
 
-def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, source=REPO_ROOT):
+def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, source=REPO_ROOT, fixture=None):
     """Build the site from the source checkout into out (replacing a previous build); return the cache version."""
     out = os.path.abspath(out)
     if not is_previous_build(out):
@@ -239,6 +262,8 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     catalogues.compile_all(os.path.join(staging, "py", "cnn_explainer"), os.path.join(source, "index.html"),
                            os.path.join(source, "py", "cnn_explainer"))
     copy_tree(os.path.join(source, "weights"), os.path.join(staging, "weights"), re.compile(r"^(?!.*\.(json|npz)$)"))
+    if fixture and write_original_model(staging, fixture):
+        print(f"build: the original CNN Explainer's model from {fixture} is the third model ({ORIGINAL_NAME})")
     for name in ("pyodide", "pyscript"):
         copy_tree(dirs[name], os.path.join(staging, "vendor", name))
     open(os.path.join(staging, ".nojekyll"), "w").close()
@@ -246,8 +271,8 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
         numpy_wheel = json.load(f)["packages"]["numpy"]["file_name"]
     bytecode.build(staging, numpy_wheel)
     write_json(os.path.join(staging, "pyscript.json"), pyscript_config())
-    manifest = write_examples(staging, data_dir if examples else None, os.path.join(source, "weights"))
-    write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(source, "weights"), manifest)
+    manifest = write_examples(staging, data_dir if examples else None, os.path.join(staging, "weights"))
+    write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(staging, "weights"), manifest)
     version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))
     if os.path.exists(out):
         shutil.rmtree(out)
@@ -261,6 +286,9 @@ def main(argv=None):
     parser.add_argument("--data", help="data folder with the tars (default: ../shared/data when it exists)")
     parser.add_argument("--out", default=os.path.join(REPO_ROOT, "dist"), help="output folder (default dist/)")
     parser.add_argument("--no-examples", action="store_true", help="build without the example gallery")
+    parser.add_argument("--original", default=DEFAULT_ORIGINAL,
+                        help="folder of the original CNN Explainer's TF.js model, made the third model when it exists "
+                             "(default: ../shared/fixtures/cnn-explainer-tfjs)")
     args = parser.parse_args(argv)
     try:
         data_dir = None if args.no_examples else data.find_data_dir(args.data)
@@ -270,7 +298,7 @@ def main(argv=None):
         print("build: no example images in this build (" + ("--no-examples" if args.no_examples else
               "no data folder: pass --data DIR or put the data in ../shared/data") + "); the page offers upload only")
     try:
-        version = build(args.out, data_dir)
+        version = build(args.out, data_dir, fixture=args.original)
     except vendor.VendorError as error:
         print(f"build: ERROR: {error}", file=sys.stderr)
         return 1

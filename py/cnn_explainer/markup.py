@@ -30,9 +30,12 @@ KNOWN_CLASS_NAMES = (
     N_("French horn"), N_("garbage truck"), N_("gas pump"), N_("golf ball"), N_("parachute"),
 )
 # The descriptions of the shipped models (weights/*.json "description"), translated by model_info().
+ORIGINAL_DESCRIPTION = N_("The original CNN Explainer's own Tiny VGG (Wang et al., 2020), imported from its TF.js "
+                          "model.json: the same ten classes as tinyvgg-tin10, trained by its authors.")
 KNOWN_DESCRIPTIONS = (
     N_("Tiny VGG trained on the 10 CNN Explainer classes of Tiny ImageNet (32 px, upscaled to 64)."),
     N_("Tiny VGG trained on the 10 Imagenette classes at 64 px."),
+    ORIGINAL_DESCRIPTION,
 )
 # The notes that examples/examples.json can hold (written in English by the build, tools/build_site.py, and by the
 # page when the manifest cannot be loaded): gallery_note() recognises them and shows them translated.

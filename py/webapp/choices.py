@@ -2,7 +2,7 @@
 import js
 from pyscript import document
 
-from cnn_explainer import weights
+from cnn_explainer import tfjs, weights
 from cnn_explainer.i18n import _
 from cnn_explainer.model import ramp_pixels, scale_pixels
 
@@ -44,16 +44,27 @@ async def show_upload(app, file):
     app.show_image(array, js.URL.createObjectURL(file), app.caption())
 
 
-async def open_model(app, files):
-    """The visitor brought their own model: a .json and its .npz, chosen together."""
+async def read_model(files):
+    """The model in the chosen files: our .json + .npz, or a TF.js model.json + its .bin shards (WeightsError if not)."""
     json_file = next((f for f in files if f.name.endswith(".json")), None)
+    if json_file is None:
+        raise weights.WeightsError(_("Choose the files of a model together: its .json and its .npz, or a TF.js "
+                                     "model.json and its .bin files."))
+    json_bytes = await read_file(json_file, weights.WeightsError)
+    if tfjs.is_tfjs(weights.parse_spec(json_bytes, json_file.name)):
+        shards = {f.name: await read_file(f, weights.WeightsError) for f in files if f.name.endswith(".bin")}
+        stem = json_file.name.rsplit(".", 1)[0]
+        return tfjs.load_tfjs_bytes(json_bytes, shards, json_file.name, "tfjs-model" if stem == "model" else stem)
     npz_file = next((f for f in files if f.name.endswith(".npz")), None)
-    if json_file is None or npz_file is None:
-        show_message(_("Choose both files of a model together: its .json and its .npz."))
-        return
+    if npz_file is None:
+        raise weights.WeightsError(_("Choose both files of a model together: its .json and its .npz."))
+    return weights.load_model_bytes(json_bytes, await read_file(npz_file, weights.WeightsError), json_file.name)
+
+
+async def open_model(app, files):
+    """The visitor brought their own model (ours or TF.js): on a bad file say why and keep the current model."""
     try:
-        model = weights.load_model_bytes(await read_file(json_file, weights.WeightsError),
-                                         await read_file(npz_file, weights.WeightsError), json_file.name)
+        model = await read_model(files)
     except weights.WeightsError as error:
         show_message(_("Could not load that model: {error}. The current model is still in use.").format(error=error))
         return
