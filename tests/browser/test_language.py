@@ -14,6 +14,7 @@ KEPT = {"relu", "softmax", "logit", "logits", "numpy", "python", "pyodide", "web
         "adamw", "valid", "same", "max", "exp", "ops", "conv2d", "tar", "imagenet", "imagenette", "english",
         "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten"}
 VISIBLE_WORDS = """(root) => {
+    const FILES = /[\\w.-]*\\.(json|npz|bin|tar|png)\\b/g;  // file names and extensions are not words
     const scope = document.querySelector(root);
     const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
     const words = [];
@@ -21,11 +22,11 @@ VISIBLE_WORDS = """(root) => {
         const el = n.parentElement;
         if (el.closest('code, pre, script, style, math, [hidden], .visually-hidden, #lang-select, .code-panel')) continue;
         if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
-        words.push(...(n.textContent.match(/[A-Za-z][A-Za-z0-9_'’]{2,}/g) || []));
+        words.push(...(n.textContent.replace(FILES, '').match(/[A-Za-z][A-Za-z0-9_'’]{2,}/g) || []));
     }
     for (const el of scope.querySelectorAll('[aria-label]')) {
         if (el.closest('[hidden], #lang-select, .code-panel')) continue;
-        words.push(...(el.getAttribute('aria-label').match(/[A-Za-z][A-Za-z0-9_'’]{2,}/g) || []));
+        words.push(...(el.getAttribute('aria-label').replace(FILES, '').match(/[A-Za-z][A-Za-z0-9_'’]{2,}/g) || []));
     }
     return words;
 }"""
