@@ -240,3 +240,12 @@ def test_same_padding_window_at_every_position(same_model, name):
                 assert np.abs(values - out[row, col]).max() <= TOL
             else:
                 assert np.array_equal(window.max(axis=(0, 1)), out[row, col])
+
+
+def test_an_input_rescaled_to_another_pixel_range_is_the_same_image(rng):
+    from cnn_explainer.model import rescale, scale_pixels
+    pixels = rng.integers(0, 256, (8, 8, 3))
+    for source, target in [((-1.0, 1.0), (0.0, 1.0)), ((0.0, 1.0), (0.0, 255.0)), ((0.0, 255.0), (-1.0, 1.0))]:
+        moved = rescale(scale_pixels(pixels, source), source, target)
+        assert moved.dtype == np.float32
+        np.testing.assert_allclose(moved, pixels / 255.0 * (target[1] - target[0]) + target[0], atol=2e-5 * target[1])

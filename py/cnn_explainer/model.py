@@ -13,6 +13,12 @@ def scale_pixels(pixels, pixel_range=(0.0, 1.0)):
     return (np.asarray(pixels, dtype=np.float32) / 255.0 * (high - low) + low).astype(np.float32)
 
 
+def rescale(array, from_range, to_range):
+    """An input scaled for one pixel range, scaled for another (the same image for a model that reads another range)."""
+    (a, b), (c, d) = from_range, to_range
+    return ((np.asarray(array, np.float32) - a) / (b - a) * (d - c) + c).astype(np.float32)
+
+
 def ramp_pixels(shape):
     """A smooth colour ramp of 8-bit pixels (H, W, C): the input shown when there is no example image."""
     h, w, c = shape

@@ -4,7 +4,7 @@ from pyscript import document
 
 from cnn_explainer import tfjs, weights
 from cnn_explainer.i18n import _
-from cnn_explainer.model import ramp_pixels, scale_pixels
+from cnn_explainer.model import ramp_pixels, rescale, scale_pixels
 
 from .app import show_message
 from .dom import one
@@ -84,8 +84,9 @@ async def use_model(app, model, keep_image=False):
     """Switch models: keep the visitor's image when asked and the new model takes its shape, else its default."""
     state = app.state
     previous = (state.array, state.preview_url, state.caption, state.example)
+    old_range = state.model.pixel_range if state.model is not None else None
     app.use_model(model)
     if keep_image and previous[0] is not None and previous[0].shape == model.input_shape:
-        app.show_image(*previous)
+        app.show_image(rescale(previous[0], old_range, model.pixel_range), *previous[1:])
     else:
         await show_default(app)
