@@ -115,8 +115,23 @@ def bind(app):
             show_message(_("Drop an image file (JPEG, PNG, WebP, GIF or BMP)."))
 
     async def upload_dropped(file):
-        """Show a dropped file."""
+        """Show a dropped (or pasted) file."""
         await show_upload(app, file)
+
+    @on("paste", "body")
+    def on_paste(event):
+        """Ctrl/⌘+V anywhere (but in a text field): an image or image file from the clipboard is shown."""
+        target = event.target
+        if hasattr(target, "closest") and target.closest("input, textarea, select, [contenteditable]") is not None:
+            return
+        files = event.clipboardData.files if event.clipboardData is not None else None
+        image = next((files.item(i) for i in range(files.length) if files.item(i).type.startswith("image/")), None) if files else None
+        if image is None:
+            show_message(_("The clipboard holds no image. Copy an image (in another tab: right-click it, Copy image), "
+                           "then paste it here."))
+            return
+        event.preventDefault()
+        asyncio.ensure_future(guarded(upload_dropped)(image))
 
     @on("change", "#scale-level")
     def on_level(event):

@@ -225,3 +225,26 @@ def test_a_build_without_example_images_still_boots_and_says_so(browser, tmp_pat
         assert "colour ramp" in page.inner_text("#input-caption")
         assert page.get_attribute("#prediction", "data-label")
         assert page.console_errors == []
+
+
+def paste(page, files):
+    """Dispatch a paste event whose clipboard holds these (name, type, bytes) files."""
+    page.evaluate("""(files) => {
+        const data = new DataTransfer();
+        for (const [name, type, bytes] of files) data.items.add(new File([new Uint8Array(bytes)], name, {type}));
+        document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+    }""", files)
+
+
+def test_pasting_an_image_runs_the_network_on_it_and_text_is_refused(app, tmp_path):
+    path = tmp_path / "pasted.png"
+    Image.new("RGB", (80, 50), (200, 40, 90)).save(path)
+    paste(app, [])
+    app.wait_for_function("document.querySelector('#message').textContent.includes('no image')")
+    before = render_count(app)
+    paste(app, [["pasted.png", "image/png", list(path.read_bytes())]])
+    wait_render(app, before)
+    assert "pasted.png" in app.inner_text("#input-caption")
+    reference = cli_predict(str(path))
+    np.testing.assert_allclose(shown_probabilities(app), reference["probabilities"], atol=1e-5)
+    assert app.console_errors == []
