@@ -10,6 +10,7 @@ from cnn_explainer import layout
 from cnn_explainer.i18n import _
 
 from .app import show_message
+from .camera import Camera
 from .choices import open_model, show_example, show_upload, use_model
 from .dom import closest, one, set_text
 from .softmax_view import SoftmaxView
@@ -118,6 +119,14 @@ def bind(app):
         """Show a dropped (or pasted) file."""
         await show_upload(app, file)
 
+    camera = Camera(lambda file: show_upload(app, file))
+
+    @on("click", "#camera-open")
+    async def on_camera(event):
+        """The camera button: the photo dialog."""
+        show_message("")
+        await camera.open()
+
     @on("paste", "body")
     def on_paste(event):
         """Ctrl/⌘+V anywhere (but in a text field): an image or image file from the clipboard is shown."""
@@ -223,7 +232,7 @@ def bind(app):
     @on("keydown", "body")
     def on_escape(event):
         """Escape closes the gallery, or steps back out of an explanation."""
-        if event.key != "Escape":
+        if event.key != "Escape" or one("#camera").open:  # the camera dialog closes itself
             return
         if not one("#gallery-panel").hidden:
             toggle_gallery(False)
