@@ -106,3 +106,15 @@ def test_kernel_options_escape_the_layer_name():
     html = pm.kernel_options_html(HOSTILE, 2, "learned:1:2")
     assert "<img" not in html and html.count("<option") == len(pg.PRESETS) + 1 + 6
     assert 'value="learned:1:2" selected' in html
+
+
+def test_the_crop_box_is_the_square_pillow_keeps():
+    from PIL import Image, ImageOps
+    for width, height in [(90, 40), (40, 90), (64, 64), (101, 100), (3, 7)]:
+        columns = np.tile(np.arange(width, dtype=np.uint8), (height, 1))
+        rows = np.tile(np.arange(height, dtype=np.uint8)[:, None], (1, width))
+        picture = Image.fromarray(np.stack([columns, rows, columns], -1))
+        left, top, side = figures.crop_box(width, height)
+        kept = np.asarray(ImageOps.fit(picture, (side, side), centering=(0.5, 0.5)))  # no resize: the crop itself
+        assert side == min(width, height)
+        assert kept[0, 0, 0] == int(left) and kept[0, 0, 1] == int(top), (width, height)

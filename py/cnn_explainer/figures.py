@@ -10,6 +10,12 @@ from .numbers import fixed, number, percent
 SPLITS = {"train": N_("train"), "holdout": N_("holdout"), "val": N_("val")}  # the weights file's split names
 
 
+def crop_box(width, height):
+    """The centred square the input keeps of a width × height picture (image.fit_square): (left, top, side) in pixels."""
+    side = min(width, height)
+    return (width - side) / 2, (height - side) / 2, side
+
+
 def first_of_kind(model, kind):
     """The name of the model's first layer of a kind (conv2d, relu, max_pool2d, dense), or None."""
     return next((layer.name for layer in model.layers if layer.type == kind), None)

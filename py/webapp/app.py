@@ -67,7 +67,7 @@ class App:
     def draw_article(self):
         """The article's live figures and playground, after the network is drawn (they are below the fold)."""
         start = time.perf_counter()
-        self.article.update(self.state.model, self.state.acts)
+        self.article.update(self.state.model, self.state.acts, self.state.preview_url)
         data = js.document.body.dataset
         data.articleMs = f"{(time.perf_counter() - start) * 1000:.2f}"
         data.articleCount = str(self.state.renders)

@@ -3,8 +3,9 @@ import numpy as np
 
 from cnn_explainer import colormap, figures, markup
 from cnn_explainer.i18n import _
+from cnn_explainer.model import pixels_of
 
-from .dom import one, paint
+from .dom import Listeners, one, paint
 from .playground_view import Playground
 
 
@@ -35,9 +36,11 @@ class Article:
 
     def __init__(self):
         self.playground, self.model = None, None
+        self.listeners = Listeners()  # the picture's load listener (one at a time)
 
-    def update(self, model, acts):
+    def update(self, model, acts, preview_url=""):
         """Draw every live figure for this model and image; the playground follows (a new model makes a new one)."""
+        self.draw_input(model, acts, preview_url)
         if model is not self.model:
             if self.playground is not None:
                 self.playground.destroy()
@@ -52,6 +55,38 @@ class Article:
         self.draw_flatten(model, acts)
         one("#fig-softmax .fig-body").innerHTML = figures.softmax_html(model.logits(acts), model.classes)
         one("#fig-training .fig-body").innerHTML = figures.training_html(model)
+
+    def draw_input(self, model, acts, preview_url):
+        """The picture with the square the network keeps outlined, and the network's input made of that square."""
+        body = one("#fig-input .fig-body")
+        h, w, channels = model.input_shape
+        picture = ""
+        if preview_url:
+            alt = markup.escape(_("the picture you gave"))
+            picture = (f'<div class="fig-crop"><img src="{markup.escape(preview_url)}" alt="{alt}">'
+                       '<div class="crop-box" hidden></div></div><span class="op">→</span>')
+        label = markup.escape(_("the network's input, {width} by {height} pixels").format(width=w, height=h))
+        body.innerHTML = (f'<div class="fig-input">{picture}<div class="grid fig-map" style="aspect-ratio:{w} / {h}">'
+                          f'<canvas width="{w}" height="{h}" role="img" aria-label="{label}"></canvas></div></div>')
+        pixels = pixels_of(acts["input"], model.pixel_range)
+        rgba = np.concatenate([np.repeat(pixels, 3 // channels, -1), np.full((h, w, 1), 255, np.uint8)], -1)
+        paint(list(body.querySelectorAll("canvas")), rgba[None])
+        self.listeners.clear()
+        image = body.querySelector("img")
+        if image is not None:
+            self.listeners.add(image, "load", lambda event: self.place_crop(image, body.querySelector(".crop-box")))
+
+    @staticmethod
+    def place_crop(image, box):
+        """Outline the centred square of the loaded picture (the part the network keeps)."""
+        width, height = image.naturalWidth, image.naturalHeight
+        if not width or not height:
+            return
+        left, top, side = figures.crop_box(width, height)
+        style = box.style
+        style.left, style.top = f"{100 * left / width}%", f"{100 * top / height}%"
+        style.width, style.height = f"{100 * side / width}%", f"{100 * side / height}%"
+        box.hidden = False
 
     def draw_conv(self, model, acts):
         """The first conv neuron's channels, kernel slices and map."""

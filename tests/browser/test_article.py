@@ -186,3 +186,20 @@ def test_views_and_article_link_both_ways(app):
     assert app.console_errors == []
     while app.evaluate("!document.querySelector('#explain').hidden"):
         app.keyboard.press("Escape")
+
+
+def test_the_crop_preview_shows_the_square_the_network_keeps(app, tmp_path):
+    from cnn_explainer import image
+    wide = str(tmp_path / "wide.png")
+    y, x = np.mgrid[0:60, 0:120]
+    Image.fromarray(np.stack([x * 2, y * 4, (x + y) % 256], -1).astype(np.uint8)).save(wide)
+    upload(app, wide)
+    app.wait_for_function("!document.querySelector('#fig-input .crop-box').hidden")
+    box = app.evaluate("""() => { const b = document.querySelector('#fig-input .crop-box').getBoundingClientRect(),
+                                       i = document.querySelector('#fig-input img').getBoundingClientRect();
+                                 return [(b.left - i.left) / i.width, b.width / i.width, b.height / i.height]; }""")
+    assert box == pytest.approx([0.25, 0.5, 1.0], abs=0.01)  # the middle 60 of 120 columns, every row
+    shown = app.evaluate("""() => { const c = document.querySelector('#fig-input canvas');
+                                    return [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data]; }""")
+    _, square = image.prepare(wide, (64, 64, 3))
+    np.testing.assert_array_equal(np.array(shown, np.uint8).reshape(64, 64, 4)[..., :3], np.asarray(square))
