@@ -242,3 +242,44 @@ def test_resolve_model(saved):
 
 def test_weights_error_is_a_value_error():
     assert issubclass(WeightsError, ValueError)
+
+
+# ---- files built to take the page down: refused before anything big is parsed, unpacked or allocated --------
+
+def test_a_deeply_nested_json_is_refused_before_parsing(tmp_path, saved):
+    deep = '{"a":' + "[" * 10_000 + "]" * 10_000 + "}"  # 20 KB; json.loads would recurse 10,000 deep
+    assert "nested more than 64 levels" in load_error(write(tmp_path, text=deep, arrays=saved[3]))
+    assert weights.json_depth('{"a": "[[[[[[", "b": [[1], {"c": 2}]}') == 3  # brackets inside strings do not count
+    with open(saved[1], "rb") as f:
+        assert weights.json_depth(f.read()) < 10
+
+
+def test_an_oversized_json_is_refused(saved):
+    with pytest.raises(WeightsError, match="too big for a model description"):
+        weights.parse_spec(b" " * (weights.MAX_JSON_BYTES + 1))
+
+
+def test_an_npz_that_unpacks_too_big_is_refused_before_decompressing(tmp_path, saved, monkeypatch):
+    monkeypatch.setattr(weights, "MAX_ARRAY_BYTES", 4 * 2**20)  # the rule at a smaller scale (the real one is 256 MB)
+    arrays = dict(saved[3], unused=np.zeros(2_000_000, np.float32))  # 8 MB of zeros: a few KB compressed
+    path = os.path.join(tmp_path, "big.npz")
+    np.savez_compressed(path, **arrays)
+    assert os.path.getsize(path) < 100_000
+    opened = []
+    monkeypatch.setattr(np, "load", lambda *a, **k: opened.append(a) or pytest.fail("decompressed"))
+    with pytest.raises(WeightsError, match="unpack to 7 MB"):  # 8,000,000 bytes and headers: 7.6 MiB
+        weights._read_arrays(path, "big.npz")
+    assert not opened
+
+
+def test_a_model_too_big_for_the_page_is_refused_up_front(tmp_path, saved):
+    spec = {"format": weights.FORMAT, "name": "huge", "input": {"height": 64, "width": 64, "channels": 3},
+            "classes": ["a", "b"],
+            "layers": [{"name": "wide", "type": "conv2d", "filters": 100_000, "kernel_size": 1},
+                       {"name": "flat", "type": "flatten"}, {"name": "out", "type": "dense", "units": 2},
+                       {"name": "p", "type": "softmax"}]}
+    arrays = {"wide/kernel": np.zeros((1, 1, 3, 100_000), np.float32), "wide/bias": np.zeros(100_000, np.float32)}
+    message = load_error(write(tmp_path, spec, arrays))
+    assert "too big for this page" in message and "409,612,288" in message  # 64·64·3 + 64·64·100,000 numbers
+    model, *_ = saved  # Tiny VGG is far inside every limit
+    assert sum(int(np.prod(s)) for _, s in model.shapes()) < weights.MAX_ACTIVATIONS / 50

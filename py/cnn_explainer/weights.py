@@ -2,6 +2,8 @@
 import io
 import json
 import os
+import re
+import zipfile
 
 import numpy as np
 
@@ -9,6 +11,15 @@ from .i18n import _
 from .model import LAYER_TYPES, Layer, Model
 
 FORMAT = "cnn-explainer-weights/1"
+# What this page can hold (checked before anything big is allocated; Tiny VGG uses a small fraction of each).
+MAX_JSON_BYTES = 8 * 2**20
+MAX_JSON_DEPTH = 64  # a deeper JSON is not a model, and its parser could overflow the WebAssembly stack
+MAX_ARRAY_BYTES = 256 * 2**20  # every array of an .npz, uncompressed, before any is decompressed
+MAX_PARAMETERS = 20_000_000
+MAX_ACTIVATIONS = 24_000_000  # numbers in all the layers' outputs together
+MAX_WINDOWS = 60_000_000  # numbers in one convolution's or pooling's window matrix (what im2col builds)
+STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+OPENERS, CLOSERS = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 DEFAULT_MODEL = "tinyvgg-tin10"  # the model the app and the command line use unless told otherwise
 HYPER_PARAMETERS = ("filters", "kernel_size", "strides", "padding", "pool_size", "units")
 
@@ -45,13 +56,28 @@ def _check_hyper_parameters(layer_spec, where):
             where=where, value=repr(layer_spec["padding"])))
 
 
+def _unpacked_size(npz_source):
+    """The bytes an .npz's members declare they unpack to (read from the zip's directory, nothing decompressed)."""
+    with zipfile.ZipFile(npz_source) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
 def _read_arrays(npz_source, where):
-    """Every array of an .npz (path, bytes or file object) as a dict, or a WeightsError."""
+    """Every array of an .npz (path, bytes or file object) as a dict, or a WeightsError; oversized files refused
+    before anything is decompressed."""
     try:
         if isinstance(npz_source, (bytes, bytearray)):
             npz_source = io.BytesIO(npz_source)
+        size = _unpacked_size(npz_source)
+        if size > MAX_ARRAY_BYTES:
+            raise WeightsError(_("{where}: its arrays unpack to {size} MB, more than this page holds ({limit} MB)").format(
+                where=where, size=size // 2**20, limit=MAX_ARRAY_BYTES // 2**20))
+        if hasattr(npz_source, "seek"):
+            npz_source.seek(0)
         with np.load(npz_source, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
+    except WeightsError:
+        raise
     except FileNotFoundError:
         raise WeightsError(_("{where}: file not found").format(where=where)) from None
     except Exception as error:  # np.load raises many kinds for a damaged zip
@@ -85,6 +111,7 @@ def model_from_spec(spec, arrays, where="weights"):
         raise WeightsError(_("{where}: 'layers' is empty").format(where=where))
 
     layers, seen, current = [], set(), shape
+    parameters, activations = 0, int(np.prod(shape))
     for index, layer_spec in enumerate(layer_specs):
         if not isinstance(layer_spec, dict):
             raise WeightsError(_("{where}: layer {index} must be an object").format(where=where, index=index))
@@ -118,7 +145,22 @@ def model_from_spec(spec, arrays, where="weights"):
                     raise WeightsError(_("{where}: array {key} contains NaN or infinite values").format(
                         where=where, key=repr(key)))
                 setattr(layer, param, array.astype(np.float32))
+                parameters += array.size
+            if layer.type in ("conv2d", "max_pool2d"):
+                (kh, kw), (sh, sw) = layer.window_and_stride()
+                windows = (current[0] // sh + 1) * (current[1] // sw + 1) * kh * kw * current[2]
+                if windows > MAX_WINDOWS:
+                    raise WeightsError(_("{where}: layer {name} would need {count} million numbers at once, more "
+                                         "than this page holds").format(where=where, name=repr(name), count=windows // 10**6))
             current = layer.output_shape(current)
+            activations += int(np.prod(current))
+            if parameters > MAX_PARAMETERS or activations > MAX_ACTIVATIONS:
+                raise WeightsError(_("{where}: the model is too big for this page ({parameters} parameters, {activations} "
+                                     "numbers in its layers' outputs; the limits are {max_parameters} and "
+                                     "{max_activations})").format(where=where, parameters=f"{parameters:,}",
+                                                                  activations=f"{activations:,}",
+                                                                  max_parameters=f"{MAX_PARAMETERS:,}",
+                                                                  max_activations=f"{MAX_ACTIVATIONS:,}"))
         except ValueError as error:
             if isinstance(error, WeightsError):
                 raise
@@ -134,8 +176,24 @@ def model_from_spec(spec, arrays, where="weights"):
     return Model(layers, classes, shape, pixel_range, spec.get("name", "model"), meta)
 
 
+def json_depth(text):
+    """How deeply a JSON text nests its arrays and objects (strings skipped), counted without parsing it."""
+    if isinstance(text, str):
+        text = text.encode("utf-8", "replace")
+    bare = STRING.sub(b'""', bytes(text))
+    steps = np.frombuffer(bare, np.uint8)
+    change = np.isin(steps, OPENERS).astype(np.int64) - np.isin(steps, CLOSERS).astype(np.int64)
+    return int(np.cumsum(change).max(initial=0))
+
+
 def parse_spec(json_text, where="weights"):
     """Parse the JSON half of a weights pair, or raise a WeightsError with the position of the mistake."""
+    if len(json_text) > MAX_JSON_BYTES:
+        raise WeightsError(_("{where}: {size} MB is too big for a model description (the limit is {limit} MB)").format(
+            where=where, size=len(json_text) // 2**20, limit=MAX_JSON_BYTES // 2**20))
+    if json_depth(json_text) > MAX_JSON_DEPTH:
+        raise WeightsError(_("{where}: nested more than {depth} levels deep: not a model description").format(
+            where=where, depth=MAX_JSON_DEPTH))
     try:
         return json.loads(json_text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
