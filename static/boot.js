@@ -161,6 +161,14 @@
     log.push([Math.round(performance.now() - started), "ready"]);
     // Registered only now, so that precaching reuses what the boot just downloaded instead of competing with it.
     if ("serviceWorker" in navigator && window.isSecureContext) {
+      // A page an older release's worker served: when the new release's worker takes over, offer a reload.
+      const updating = navigator.serviceWorker.controller !== null;
+      navigator.serviceWorker.addEventListener("controllerchange", () => {
+        const notice = document.querySelector("#update-notice");
+        if (!updating || !notice) return;
+        notice.querySelector("button").addEventListener("click", () => location.reload(), { once: true });
+        notice.hidden = false;
+      });
       navigator.serviceWorker.register("./sw.js").catch((error) => console.warn("offline support unavailable:", error));
     }
   }

@@ -103,3 +103,31 @@ def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser,
         assert "# release 2" in page.evaluate("fetch('./py/cnn_explainer/ops.py').then(r => r.text())")
     finally:
         context.close()
+
+
+def test_a_returning_visitor_is_offered_the_new_release(browser, new_site, wait_ready, tmp_path):
+    import harness
+    root = harness.snapshot(harness.DIST, str(tmp_path))
+    site = new_site("/", root)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.url)
+        wait_ready(page)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
+        assert page.is_hidden("#update-notice")
+        with open(os.path.join(root, "sw.js")) as f:  # a new release: another worker (same files, another version)
+            worker = f.read()
+        with open(os.path.join(root, "sw.js"), "w") as f:
+            f.write(worker.replace('"version": "', '"version": "next-', 1))
+        page.reload()
+        wait_ready(page)
+        page.wait_for_selector("#update-notice:not([hidden])", timeout=60000)
+        assert "new version" in page.inner_text("#update-notice")
+        page.click("#update-notice button")
+        page.wait_for_load_state()
+        wait_ready(page)
+        page.wait_for_timeout(500)
+        assert page.is_hidden("#update-notice")  # the new release runs now: nothing more to offer
+    finally:
+        context.close()
