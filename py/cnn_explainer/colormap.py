@@ -92,9 +92,17 @@ def limit_of(*arrays):
     return top or 1.0
 
 
+def luminance(red, green, blue):
+    """WCAG's relative luminance of an 8-bit colour."""
+    channels = [c / 255 for c in (red, green, blue)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
 def ink(red, green, blue):
-    """A text colour readable on a background of this colour: white on dark, near-black on light."""
-    return "#fff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#0f172a"
+    """White or black text, whichever contrasts more with this background (WCAG: at least 4.58 : 1 on any colour)."""
+    light = luminance(red, green, blue)
+    return "#fff" if 1.05 / (light + 0.05) >= (light + 0.05) / 0.05 else "#000"
 
 
 def overview_rgba(model, acts, hidden, unit_limits):

@@ -156,7 +156,7 @@ def node_button(column, position, node, tall_box, classes, probability=None, top
     if column.kind == "output":
         extra = "" if probability is None else f' data-probability="{probability:.6f}"'
         return (f'<button type="button" class="node out{" top" if top else ""}" {data}{extra} data-class-index="{node.index}" '
-                f'tabindex="-1" aria-label="{label}" style="{style}">{output_row(classes, node.index, probability)}</button>')
+                f'tabindex="-1" style="{style}">{output_row(classes, node.index, probability)}</button>')  # named by its text
     h, w = column.shape[:2]
     background = f' style="{sprite_style(sprite, node.index)}"' if sprite else ""
     return (f'<button type="button" class="node map" {data} tabindex="-1" aria-label="{label}" style="{style}">'

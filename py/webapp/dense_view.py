@@ -170,7 +170,7 @@ class DenseView:
                 position=c.index + 1, where=where, value=number(c.value), weight=number(c.weight),
                 product=number(c.product))
             rows.append(f'<tr data-index="{c.index}"><th scope="row"><button type="button" class="ox-term" data-index="{c.index}" '
-                        f'aria-label="{term_label}">'
+                        f'aria-label="x[{c.index}] · w[{c.index}]: {term_label}">'
                         f'<code>x[{c.index}] · w[{c.index}]</code></button><span class="ox-where">{where}</span></th>'
                         f'<td>{number(c.value)} × {number(c.weight)}</td><td class="num">{signed(c.product)}</td></tr>')
         if s["zeros"]:

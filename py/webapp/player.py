@@ -17,7 +17,7 @@ def controls_html(label):
     options = "".join(f'<option value="{k}"{" selected" if k == "normal" else ""}>{_(k)}</option>' for k in SPEEDS)
     group = _("{view}: animation controls").format(view=markup.escape(label))
     play, step, speed = _("Play"), _("Step"), _("Speed")
-    back, forward = _("Previous position"), _("Next position")
+    back, forward = _("Step back to the previous position"), _("Step forward to the next position")
     return (f'<div class="player" role="group" aria-label="{group}">'
             f'<button type="button" class="play" aria-pressed="false">{play}</button>'
             f'<button type="button" class="step-back" aria-label="{back}">◀ {step}</button>'

@@ -76,7 +76,7 @@ class SoftmaxView:
             rows.append(
                 f'<button type="button" class="sm-row{" chosen" if t.index == self.chosen else ""}" data-class="{t.index}" '
                 f'data-logit="{t.logit!r}" data-exp="{t.exp!r}" data-probability="{t.share!r}" '
-                f'aria-label="{escape(label)}" aria-pressed="{"true" if t.index == self.chosen else "false"}">'
+                f'title="{escape(label)}" aria-pressed="{"true" if t.index == self.chosen else "false"}">'
                 f'<span class="sm-name">{escape(class_name(t.name))}</span>'
                 f'<span class="sm-bar sm-logit">{bar_html(abs(t.logit) / widest_logit, t.logit < 0, True)}'
                 f'<span class="sm-num">{number(t.logit)}</span></span><span class="sm-arrow">→</span>'
@@ -91,7 +91,7 @@ class SoftmaxView:
         label = _("the {name} term: {power} = {value}").format(
             name=escape(class_name(t.name)), power=escape(ox.exp_text(t.logit)), value=number(t.exp))
         return (f'<button type="button" class="sm-term{chosen}" data-class="{t.index}" data-code="{code}" '
-                f'aria-label="{label}">{html}</button>')
+                f'title="{label}">{html}</button>')  # named by what it shows; the title says whose term it is
 
     def show_formula(self):
         """Write the chosen class's softmax with the real numbers, and the result beside the forward pass's."""
