@@ -4,6 +4,7 @@ import time
 import js
 from cnn_explainer import markup
 from cnn_explainer.i18n import _
+from cnn_explainer.model import rescale
 
 from . import language
 from .article import Article
@@ -40,6 +41,17 @@ class App:
         set_text("#model-info", markup.model_info(model))
         one("#model-select").title = markup.model_info(model)
         self.fill_gallery()
+        # a visitor's own model: its pixel range can be chosen (a file need not say what its training used)
+        one("#range-tool").hidden = model.name in self.state.shipped
+        one("#pixel-range").value = ",".join(f"{v:g}" for v in model.pixel_range)
+
+    def set_pixel_range(self, pixel_range):
+        """Read the current image in another pixel range (the visitor's own model only) and redraw."""
+        state = self.state
+        old, state.model.pixel_range = state.model.pixel_range, tuple(pixel_range)
+        if state.array is not None:
+            self.show_image(rescale(state.array, old, state.model.pixel_range), state.preview_url, state.caption,
+                            state.example)
 
     def show_image(self, array, preview_url, caption, example=None):
         """Run the forward pass on a prepared input and redraw everything that depends on it."""

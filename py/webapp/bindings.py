@@ -191,6 +191,13 @@ def bind(app):
             if text:
                 set_text("#hover-info", text)
 
+    @on("change", "#pixel-range")
+    def on_pixel_range(event):
+        """The pixel range of the visitor's own model."""
+        ranges = {"0,1": (0.0, 1.0), "-1,1": (-1.0, 1.0), "0,255": (0.0, 255.0)}
+        if event.target.value in ranges:
+            app.set_pixel_range(ranges[event.target.value])
+
     @on("change", "#lang-select")
     def on_language(event):
         """The language menu: the whole page in the chosen language."""

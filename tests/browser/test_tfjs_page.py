@@ -71,3 +71,17 @@ def test_a_tfjs_model_opened_in_the_page_predicts_like_torch(app, tmp_path):
     np.testing.assert_allclose(shown_probabilities(app), reference(app.png), atol=2e-5)
     assert app.locator("#network .node.out").count() == 10 and "class 1" in app.inner_text("#network")
     assert app.console_errors == []
+
+
+def test_the_pixel_range_of_an_opened_model_can_be_chosen(app):
+    """(After the previous test: the fixture is the current model, showing the test's PNG.)"""
+    assert app.is_visible("#range-tool") and app.input_value("#pixel-range") == "0,1"
+    before = int(app.evaluate("document.body.dataset.renderCount"))
+    app.select_option("#pixel-range", "-1,1")
+    app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    from cnn_explainer import image
+    _, square = image.prepare(app.png, (64, 64, 3), (0.0, 1.0))
+    twice = 2.0 * np.asarray(square, np.float64)[None] - 255.0  # the reference divides by 255: this gives −1..1
+    np.testing.assert_allclose(shown_probabilities(app), reference_probabilities(FIXTURE, twice)[0], atol=2e-5)
+    app.select_option("#model-select", "tinyvgg-tin10")
+    app.wait_for_function("document.querySelector('#range-tool').hidden")  # a shipped model knows its range
