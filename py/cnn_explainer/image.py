@@ -33,13 +33,13 @@ def open_image(source):
     except FileNotFoundError:
         raise ImageError(_("file not found")) from None
     except UnidentifiedImageError:
-        raise ImageError(_("this is not an image file we can read (try JPEG, PNG, WebP, GIF or BMP)")) from None
+        raise ImageError(_("this is not an image file we can read (try JPEG, PNG, WebP, GIF, BMP or TIFF)")) from None
     except Image.DecompressionBombError:
         raise ImageError(too_many_pixels()) from None
     except OSError as error:
         raise ImageError(_("the file cannot be read ({error})").format(error=error)) from None
     if image.format not in ACCEPTED_FORMATS:
-        raise ImageError(_("{format} images are not accepted (use JPEG, PNG, WebP, GIF or BMP)").format(
+        raise ImageError(_("{format} images are not accepted (use JPEG, PNG, WebP, GIF, BMP or TIFF)").format(
             format=image.format))
     width, height = image.size
     if width * height > MAX_PIXELS:
@@ -53,8 +53,8 @@ def open_image(source):
         image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError:
         raise ImageError(too_many_pixels()) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageError(_("the image is damaged or truncated ({error})").format(error=error)) from None
+    except (OSError, SyntaxError, ValueError, EOFError):  # Pillow's own wording ("… bytes not processed") helps no one
+        raise ImageError(_("the image is damaged or cut short")) from None
     return to_rgb(image)
 
 

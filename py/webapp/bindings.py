@@ -113,7 +113,7 @@ def bind(app):
         if files.length:
             asyncio.ensure_future(guarded(upload_dropped)(files.item(0)))
         else:
-            show_message(_("Drop an image file (JPEG, PNG, WebP, GIF or BMP)."))
+            show_message(_("Drop an image file (JPEG, PNG, WebP, GIF, BMP or TIFF)."))
 
     async def upload_dropped(file):
         """Show a dropped (or pasted) file."""
