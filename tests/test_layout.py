@@ -120,3 +120,19 @@ def test_the_rail_keeps_the_explained_column_and_its_source_in_view_left_of_the_
             right = col.x + size / 2 if col.kind == "output" else layout.wide_label(col, size).x + layout.wide_label(col, size).w
             assert right * rail.scale + rail.shift <= rail.panel_left  # neurons and label clear of the panel
     assert layout.rail(columns, size, 1).scale == 1 and layout.rail(columns, size, 1).panel_left < 200  # room to spare
+
+
+def test_class_rows_stay_readable_beside_layers_of_many_neurons():
+    from cnn_explainer.model import Layer
+    from helpers import random_model
+    wide = [Layer("conv_1_1", "conv2d", {"filters": 80, "kernel_size": 3}), Layer("relu_1_1", "relu"),
+            Layer("max_pool_1", "max_pool2d", {"pool_size": 2}), Layer("flatten", "flatten"),
+            Layer("output", "dense", {"units": 10}), Layer("softmax", "softmax")]
+    model = random_model(wide, [f"c{i}" for i in range(10)])
+    columns, nodes, _edges, _size = layout.overview(model)
+    rows = [layout.wide_box(columns[-1], n) for n in nodes if n.layer == columns[-1].name]
+    assert all(b.y + b.h <= c.y + 0.01 for b, c in zip(rows, rows[1:]))  # class rows never overlap
+    assert min(c.y - b.y for b, c in zip(rows, rows[1:])) >= layout.OUTPUT_PITCH - 0.01
+    assert all(layout.TOP <= b.y and b.y + b.h <= layout.HEIGHT for b in rows)
+    maps = [n for n in nodes if n.layer == "conv_1_1"]
+    assert len(maps) == 80 and all(a.y + a.size <= b.y for a, b in zip(maps, maps[1:]))

@@ -17,6 +17,7 @@ TOP, BOTTOM, LEFT = 44, 8, 8
 OUTPUT_LABEL_WIDTH = 190  # room on the right for class names and probability bars
 GAP_RATIO = 0.22  # vertical gap between neurons, as a fraction of the neuron size
 LABEL_HEIGHT = 38  # the column labels sit in the band above the neurons
+OUTPUT_PITCH = 22  # at least this much height per class row, however many neurons the widest layer has
 
 TALL_WIDTH = 360  # the tall overview: one band per column, its label on the left, five neurons to a row
 TALL_LABEL = 84
@@ -54,10 +55,16 @@ def nodes_of(columns, size):
     for col in columns:
         count = col.shape[-1]
         pitch = size * (1 + GAP_RATIO)
-        box = size * 0.5 if col.kind == "output" else size
-        first = middle - (count * pitch - size * GAP_RATIO) / 2
+        box = size
+        if col.kind == "output":  # class rows stay readable beside layers of many small neurons
+            pitch = max(pitch, min(OUTPUT_PITCH, (HEIGHT - TOP - BOTTOM) / count))
+            box = max(size * 0.5, pitch * 0.45)
+            size_here = box
+        else:
+            size_here = size
+        first = middle - (count * pitch - (pitch - size_here)) / 2
         for i in range(count):
-            nodes.append(Node(col.name, i, col.x, first + i * pitch + (size - box) / 2, box))
+            nodes.append(Node(col.name, i, col.x, first + i * pitch + (size_here - box) / 2, box))
     return nodes
 
 

@@ -173,8 +173,9 @@ def overview_html(model, columns, nodes, edges, size, probabilities=None, sprite
         by_column.setdefault(node.layer, []).append(node)
     tall_boxes, tall_labels, tall_height = layout.tall(columns)
     top = int(np.argmax(probabilities)) if probabilities is not None else None
+    step = (columns[1].x - columns[0].x) / layout.WIDTH * 100 if len(columns) > 1 else 8.0  # a column's share, in %
     parts = [f'<div class="net" data-model="{escape(model.name)}" style="--wide-ratio:{layout.WIDTH} / {layout.HEIGHT};'
-             f'--tall-ratio:{layout.TALL_WIDTH} / {tall_height:.1f}">', edges_svg(columns, edges)]
+             f'--tall-ratio:{layout.TALL_WIDTH} / {tall_height:.1f};--col-step:{step:.3f}">', edges_svg(columns, edges)]
     for position, column in enumerate(columns):
         parts.append(f'<div class="col" data-col="{position}" data-layer="{escape(column.name)}">')
         parts.append(column_label(column, layout.wide_label(column, size), tall_labels[column.name]))
