@@ -3,6 +3,7 @@
 It is the one place that opens views (views open others through push), steps back (Escape, the back
 button, a click on empty space) and moves the focus and says so to screen readers.
 """
+import gc
 import time
 from collections import namedtuple
 
@@ -88,6 +89,9 @@ class Explainer:
         if self.view is not None:
             self.view.destroy()
             self.view = None
+            # a view and its player refer to each other: only the cycle collector frees them, and with them the
+            # page elements they hold; collect after this event rather than whenever Python next gets round to it
+            later(gc.collect)
         if not self.stack:
             self.section.hidden = True
             self.body.innerHTML = ""

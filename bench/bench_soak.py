@@ -1,0 +1,93 @@
+"""Soak benchmark: does the page stay the same size over long use?
+
+Usage: python bench/bench_soak.py [--dist dist] [--switches 500] [--cycles 200]
+Switches between gallery examples --switches times, then opens and closes every kind of explanation view --cycles
+times in all, and prints after a forced garbage collection, at the start, after warm-up and at the end: the JS heap
+in use, live DOM nodes (Chromium counts detached ones until they are collected) and event listeners (Chrome
+DevTools Protocol: Memory.getDOMCounters, Runtime.getHeapUsage). Target: growth after warm-up ≤ 10 %.
+"""
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
+harness = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(harness)
+
+VIEWS = ['.node[data-layer="input"][data-index="0"]', '.node[data-layer="conv_1_2"][data-index="3"]',
+         '.node[data-layer="relu_1_1"][data-index="2"]', '.node[data-layer="max_pool_1"][data-index="1"]',
+         '.node.out[data-index="4"]']
+
+
+def counters(page, cdp):
+    """(JS heap MB, DOM nodes, event listeners) after a forced garbage collection."""
+    cdp.send("HeapProfiler.collectGarbage")
+    page.wait_for_timeout(200)
+    cdp.send("HeapProfiler.collectGarbage")
+    dom = cdp.send("Memory.getDOMCounters")
+    heap = cdp.send("Runtime.getHeapUsage")
+    return heap["usedSize"] / 2**20, dom["nodes"], dom["jsEventListeners"]
+
+
+def switch_examples(page, count):
+    """Click through the strip's examples count times, each time waiting for the redraw."""
+    buttons = page.locator("#gallery-strip .example")
+    for i in range(count):
+        before = int(page.evaluate("document.body.dataset.renderCount"))
+        buttons.nth(i % buttons.count()).click()
+        if page.evaluate(f"Number(document.body.dataset.renderCount) === {before}"):  # the one already shown
+            buttons.nth((i + 1) % buttons.count()).click()
+        page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+
+
+def cycle_views(page, count):
+    """Open and close the explanation views, count times in all."""
+    for i in range(count):
+        page.click("#network " + VIEWS[i % len(VIEWS)])
+        page.wait_for_function("!document.querySelector('#explain').hidden && document.querySelector('#explain-body').children.length")
+        page.keyboard.press("Escape")
+        page.wait_for_function("document.querySelector('#explain').hidden")
+
+
+def main(argv=None):
+    """Print the counters at the start, after warm-up, and at the end."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dist", default=harness.DIST)
+    parser.add_argument("--switches", type=int, default=500)
+    parser.add_argument("--cycles", type=int, default=200)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
+        site = harness.Site(harness.snapshot(args.dist, tmp))
+        browser = harness.launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
+        page.goto(site.url)
+        harness.wait_ready(page, 90000)
+        cdp = page.context.new_cdp_session(page)
+        rows = [("start", counters(page, cdp))]
+        switch_examples(page, 20)
+        cycle_views(page, 10)
+        rows.append(("after warm-up", counters(page, cdp)))
+        switch_examples(page, args.switches)
+        rows.append((f"after {args.switches} switches", counters(page, cdp)))
+        cycle_views(page, args.cycles)
+        rows.append((f"after {args.cycles} view cycles", counters(page, cdp)))
+        page.wait_for_timeout(3000)  # Python's side lets go of closed views' elements a moment later
+        rows.append(("3 s later", counters(page, cdp)))
+        print(f"{'':28} {'JS heap MB':>11} {'DOM nodes':>10} {'listeners':>10}")
+        for name, (heap, nodes, listeners) in rows:
+            print(f"{name:28} {heap:11.1f} {nodes:10d} {listeners:10d}")
+        warm, end = rows[1][1], rows[-1][1]
+        growth = [100 * (b - a) / a for a, b in zip(warm, end)]
+        print("growth after warm-up: heap {:+.1f} %, nodes {:+.1f} %, listeners {:+.1f} % (target ≤ 10 %)".format(*growth))
+        browser.close()
+        site.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
