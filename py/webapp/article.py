@@ -1,7 +1,5 @@
 """The article under the network: its live figures follow the current image, and its playground runs beside them."""
-import js
 import numpy as np
-from pyodide.ffi import create_proxy
 
 from cnn_explainer import colormap, figures, markup
 from cnn_explainer.i18n import _
@@ -48,9 +46,7 @@ class Article:
                 self.playground.destroy()
             self.model = model
             self.playground = Playground(model, acts, None)
-            self.playground.autoplay, self.playground.held = False, True  # it starts when it comes into sight
             self.playground.mount(one("#playground-root"))
-            self.watch(one("#playground-root"))
         else:
             self.playground.refresh(model, acts)
         self.draw_conv(model, acts)
@@ -59,17 +55,6 @@ class Article:
         self.draw_flatten(model, acts)
         one("#fig-softmax .fig-body").innerHTML = figures.softmax_html(model.logits(acts), model.classes)
         one("#fig-training .fig-body").innerHTML = figures.training_html(model)
-
-    def watch(self, root):
-        """Tell the (new) playground now and whenever it comes into sight or leaves it (one observer for the page)."""
-        if getattr(self, "observer", None) is None:
-            def seen(entries, *_):
-                if self.playground is not None:
-                    self.playground.in_sight(bool(entries[len(entries) - 1].isIntersecting))
-            self.seen = create_proxy(seen)  # kept for the page's life, like the observer
-            self.observer = js.IntersectionObserver.new(self.seen)
-        self.observer.unobserve(root)
-        self.observer.observe(root)  # observing calls back once at once: a playground already in sight starts
 
     def draw_input(self, model, acts, preview_url):
         """The picture with the square the network keeps outlined, and the network's input made of that square."""

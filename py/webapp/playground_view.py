@@ -11,7 +11,7 @@ from cnn_explainer.i18n import _
 from cnn_explainer.markup import cell_text, number_grid_html
 from cnn_explainer.numbers import fixed, number
 
-from .dom import Listeners, closest, mark_code_line, reduced_motion
+from .dom import Listeners, closest, mark_code_line
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -49,7 +49,6 @@ class Playground:
         self.kernel = self.kernel_of(self.kernel_name, 3)
         self.listeners, self.player, self.taps = Listeners(), None, []
         self.cursor = (0, 0)  # the input cell the keyboard edits (grid mode), unpadded
-        self.autoplay, self.held = True, False  # held: paused because it scrolled out of sight (see in_sight)
 
     # ---- the numbers ----------------------------------------------------------------------------------------------
 
@@ -131,7 +130,7 @@ class Playground:
             self.root.querySelector(f".{focused} canvas").focus()
         self.player = Player(root, self.output.shape, 3, self.show)
         self.player.follow(self.output_grid)
-        if first and self.mode == "grid" and self.autoplay:
+        if first and self.mode == "grid":
             self.player.start()
         else:
             self.player.render()
@@ -334,18 +333,6 @@ class Playground:
         self.root.querySelector(".pg-in canvas").setAttribute("aria-label", _(
             "input row {row}, column {column}: {value}. Arrow keys move, a digit sets the number, + and − change it"
         ).format(row=row + 1, column=col + 1, value=fixed(self.grid[row, col], 0)))
-
-    def in_sight(self, visible):
-        """The article's playground plays only while it is on screen (no timer ticking for nobody)."""
-        player = self.player
-        if player is None:
-            return
-        if not visible and player.timer is not None:
-            player.pause()
-            self.held = True
-        elif visible and self.held and not reduced_motion():
-            player.play()
-            self.held = False
 
     def refresh(self, model, acts):
         """A new image (same model): the image mode follows it."""
