@@ -115,6 +115,16 @@ def settle(page):
                            "a.effect.getComputedTiming().endTime === Infinity || a.effect.target?.closest?.('#explain-body'))")
 
 
+def point_at_cell(page, selector, row, col, rows, cols, click=False):
+    """Hover (or click) the centre of cell (row, col) of an element drawn as rows × cols cells. Playwright scrolls it
+    into view and measures it in the same step, so a page that scrolled meanwhile cannot make the pointer miss."""
+    settle(page)
+    target = page.locator(selector)
+    box = target.bounding_box()
+    position = {"x": (col + 0.5) * box["width"] / cols, "y": (row + 0.5) * box["height"] / rows}
+    (target.click if click else target.hover)(position=position)
+
+
 def snapshot(dist, parent):
     """A private copy of dist, so that someone running `make dist` meanwhile cannot change files under a test."""
     copy = os.path.join(parent, "dist")

@@ -86,6 +86,7 @@ def kernel_shown(page, root="#playground-root"):
 
 
 def test_the_playground_grid_equals_torch_and_reports_an_uneven_stride(app):
+    import harness
     app.locator("#about-playground").scroll_into_view_if_needed()
     root = "#playground-root"
     app.select_option(f"{root} .pg-kernel", "Sobel y")
@@ -101,8 +102,7 @@ def test_the_playground_grid_equals_torch_and_reports_an_uneven_stride(app):
     assert "does not fit evenly" in app.inner_text(f"{root} .pg-note")
     assert app.locator(f"{root} .pg-in .pg-cell.unused").count() == 19  # the last row and column of 10×10
     # a click raises one input number; the output follows (and equals torch again)
-    box = app.locator(f"{root} .pg-in canvas").bounding_box()
-    app.mouse.click(box["x"] + 2.5 * box["width"] / 10, box["y"] + 3.5 * box["height"] / 10)
+    harness.point_at_cell(app, f"{root} .pg-in canvas", 3, 2, 10, 10, click=True)
     edited = shown_grid(app, f"{root} .pg-in")
     assert edited[3, 2] == (padded[3, 2] + 1) % 10 and (edited != padded).sum() == 1
     reference = F.conv2d(torch.from_numpy(edited)[None, None], torch.from_numpy(kernel)[None, None], stride=3)[0, 0].numpy()

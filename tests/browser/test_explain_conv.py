@@ -47,9 +47,7 @@ def position(page):
 def point_at_cell(page, cell, shape):
     """Move the mouse over one cell of the output map."""
     import harness
-    harness.settle(page)
-    box = page.locator(".el-output canvas").bounding_box()
-    page.mouse.move(box["x"] + (cell[1] + 0.5) * box["width"] / shape[1], box["y"] + (cell[0] + 0.5) * box["height"] / shape[0])
+    harness.point_at_cell(page, ".el-output canvas", *cell, *shape)
     page.wait_for_function(f"{POSITION}.join() === '{cell[0]},{cell[1]}'")
 
 

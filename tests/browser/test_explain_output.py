@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import harness
 from cnn_explainer import image, weights
 from cnn_explainer.numbers import number
 
@@ -31,15 +32,6 @@ def lossless_copy(dist, example, folder):
 def data_value(page, selector, name="value"):
     """A float the page keeps in a data attribute."""
     return float(page.get_attribute(selector, f"data-{name}"))
-
-
-def point_at(page, selector, row, col, rows, cols):
-    """Move the mouse to the centre of cell (row, col) of a canvas drawn with rows × cols cells."""
-    import harness
-    page.locator(selector).scroll_into_view_if_needed()
-    harness.settle(page)
-    box = page.locator(selector).bounding_box()
-    page.mouse.move(box["x"] + (col + 0.5) * box["width"] / cols, box["y"] + (row + 0.5) * box["height"] / rows)
 
 
 @pytest.fixture
@@ -76,7 +68,7 @@ def test_dense_and_softmax_views_match_the_native_forward_pass(ready_page, dist,
 
     # a vector element: value × weight = product
     k = 3 * 130 + 77
-    point_at(page, 'canvas[data-ox="products"]', 3, 77, 13, 130)
+    harness.point_at_cell(page, 'canvas[data-ox="products"]', 3, 77, 13, 130)
     readout = "#explain-body .ox-readout"
     page.wait_for_function(f"document.querySelector('{readout}').dataset.index === '{k}'")
     assert data_value(page, readout) == pytest.approx(float(flat[k]), abs=1e-6)
@@ -89,7 +81,7 @@ def test_dense_and_softmax_views_match_the_native_forward_pass(ready_page, dist,
     assert f"x[{k}]" in page.inner_text(readout + " code")
 
     # a map cell points to its place in the vector, and the arrow keys move along the vector
-    point_at(page, 'canvas[data-ox="map"][data-channel="4"]', 6, 2, 13, 13)
+    harness.point_at_cell(page, 'canvas[data-ox="map"][data-channel="4"]', 6, 2, 13, 13)
     place = (6 * 13 + 2) * 10 + 4
     page.wait_for_function(f"document.querySelector('{readout}').dataset.index === '{place}'")
     assert page.inner_text("#explain-body .ox-index code").endswith(f"= {place}")

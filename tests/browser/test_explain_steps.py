@@ -39,6 +39,13 @@ def app(browser, dist, tmp_path_factory):
         yield page
 
 
+@pytest.fixture(autouse=True)
+def closed_after(app):
+    """Every test leaves the shared page with no view open, even when it fails (or the next test's neuron is hidden)."""
+    yield
+    close_views(app)
+
+
 def shown(page):
     """(row, col, phase, result from the step code, forward-pass value) as the open view shows them."""
     page.wait_for_function("document.querySelector('#explain-body .result') !== null")
@@ -54,17 +61,17 @@ def open_view(page, layer, index):
 
 
 def close_views(page):
-    while page.evaluate("!document.querySelector('#explain').hidden"):
+    for _ in range(8):  # a view stack is never deeper; a bound keeps a broken Escape from hanging the suite
+        if page.evaluate("document.querySelector('#explain').hidden"):
+            return
         page.keyboard.press("Escape")
 
 
 def go_to_cell(page, row, col):
     """Point at an output cell (the view pauses and shows that cell complete)."""
     import harness
-    harness.settle(page)
-    box = page.locator("#explain-body .grid.out canvas").bounding_box()
     h, w = page.evaluate("(() => { const c = document.querySelector('#explain-body .grid.out canvas'); return [c.height, c.width]; })()")
-    page.mouse.move(box["x"] + (col + 0.5) * box["width"] / w, box["y"] + (row + 0.5) * box["height"] / h)
+    harness.point_at_cell(page, "#explain-body .grid.out canvas", row, col, h, w)
     page.wait_for_function(f"document.querySelector('#explain-body').dataset.row === '{row}' && "
                            f"document.querySelector('#explain-body').dataset.col === '{col}'")
 
