@@ -1,9 +1,13 @@
 """Train Tiny VGG on TIN-10 or Imagenette-64 with PyTorch (CPU) and export it to weights/<name>.{json,npz}.
 
-    python training/train.py tin10 [--data ../shared/data] [--seed 0] [--out weights]
+    python training/train.py tin10 [--data ../shared/data] [--seeds 0 1 2] [--out weights]
+
+Every seed's run is kept in .cache/training/ (keyed by its recipe and the data's sha256), so an interrupted or
+repeated command trains only what is missing, and seeds may be trained in separate processes and then combined.
 """
 import argparse
 import hashlib
+import json
 import os
 import sys
 import time
@@ -28,11 +32,12 @@ DATASETS = {
                 "n01882714", "n07920052", "n02509815", "n07747607", "n04285008"],
         "classes": ["lifeboat", "ladybug", "pizza", "bell pepper", "school bus",
                     "koala", "espresso", "red panda", "orange", "sports car"],
-        # Inputs centred on zero ([-1, 1]) trained faster and better here than [0, 1] (holdout 0.740 vs 0.708);
-        # the full one-cycle schedule runs, and the epoch with the best holdout accuracy is kept.
-        "recipe": {"epochs": 60, "patience": 60, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
+        # Inputs centred on zero ([-1, 1]) trained faster and better here than [0, 1] (holdout 0.740 vs 0.708).
+        # This model underfits: accuracy still rises until ~120 epochs, and more regularisation (zoom, mixup,
+        # label smoothing, distillation) did worse, so the recipe is simply long, and keeps its last epoch.
+        "recipe": {"epochs": 150, "keep": "last", "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 4, "zoom": 0.0, "jitter": 0.2, "sharpen_p": 0.5, "sharpen_amount": [0.5, 2.0],
-                   "blur_p": 0.0, "label_smoothing": 0.0, "ema": 0.0,
+                   "blur_p": 0.0, "label_smoothing": 0.0,
                    "pixel_range": [-1.0, 1.0], "holdout": 0.1},
     },
     "imagenette": {
@@ -42,12 +47,16 @@ DATASETS = {
                 "n03394916", "n03417042", "n03425413", "n03445777", "n03888257"],
         "classes": ["tench", "English springer", "cassette player", "chain saw", "church",
                     "French horn", "garbage truck", "gas pump", "golf ball", "parachute"],
-        "recipe": {"epochs": 60, "patience": 12, "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
+        "recipe": {"epochs": 150, "keep": "last", "batch": 64, "lr": 2e-3, "weight_decay": 1e-4, "warmup": 0.15,
                    "flip": 0.5, "shift_px": 6, "zoom": 0.15, "jitter": 0.2, "sharpen_p": 0.25, "sharpen_amount": [0.5, 1.5],
-                   "blur_p": 0.25, "label_smoothing": 0.1, "ema": 0.0,
+                   "blur_p": 0.25, "label_smoothing": 0.1,
                    "pixel_range": [0.0, 1.0], "holdout": 0.1},
     },
 }
+
+
+SEEDS = [0, 1, 2]
+RUNS = os.path.join(data.REPO_ROOT, ".cache", "training")
 
 
 def load_split(samples, ids, transform=None):
@@ -159,29 +168,77 @@ def sha256(path):
     return h.hexdigest()
 
 
+def run_path(dataset, recipe, data_sha256):
+    """Where one seed's run is cached: named by everything that decides its result."""
+    key = json.dumps({"recipe": recipe, "data": data_sha256, "torch": torch.__version__}, sort_keys=True)
+    return os.path.join(RUNS, f"{dataset}-seed{recipe['seed']}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt")
+
+
+def evaluate(net, x, y, pixel_range, loss_fn):
+    """(mean loss, accuracy) of net on images x in [0, 1] with labels y."""
+    net.eval()
+    with torch.no_grad():
+        logits = net(to_range(x, pixel_range).contiguous(memory_format=torch.channels_last))
+    return loss_fn(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+
+
+def train_run(recipe, x_tr, y_tr, x_ho, y_ho, pr):
+    """Train one seed; its kept weights, holdout accuracy and per-epoch history."""
+    t0 = time.time()
+    torch.manual_seed(recipe["seed"])
+    g = torch.Generator().manual_seed(recipe["seed"])
+    net = TinyVGG().to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(net.parameters(), lr=recipe["lr"], weight_decay=recipe["weight_decay"])
+    steps = (len(x_tr) + recipe["batch"] - 1) // recipe["batch"]
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, recipe["lr"], total_steps=recipe["epochs"] * steps,
+                                                pct_start=recipe["warmup"], anneal_strategy="cos")
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"])
+    plain_loss = torch.nn.CrossEntropyLoss()  # the holdout loss is comparable across recipes
+    history, best, kept = [], -1.0, None
+    for epoch in range(1, recipe["epochs"] + 1):
+        net.train()
+        order, total = torch.randperm(len(x_tr), generator=g), 0.0
+        for i in range(steps):
+            idx = order[i * recipe["batch"]:(i + 1) * recipe["batch"]]
+            xb = to_range(augment(x_tr[idx], recipe, g), pr).contiguous(memory_format=torch.channels_last)
+            loss = loss_fn(net(xb), y_tr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+        holdout_loss, acc = evaluate(net, x_ho, y_ho, pr, plain_loss)
+        acc = round(acc, 4)  # as recorded, so the kept epoch's entry and the run's accuracy are the same number
+        history.append({"epoch": epoch, "train_loss": round(total / len(x_tr), 4),
+                        "holdout_loss": round(holdout_loss, 4), "holdout_accuracy": acc})
+        if recipe["keep"] == "last" or acc > best:
+            best, kept = acc, (epoch, {k: v.clone() for k, v in net.state_dict().items()})
+        print(f"seed {recipe['seed']}  epoch {epoch:3d}  loss {total / len(x_tr):.3f}  holdout {acc:.3f}  "
+              f"{time.time() - t0:.0f} s", flush=True)
+    return {"seed": recipe["seed"], "state": kept[1], "kept_epoch": kept[0], "holdout_accuracy": best,
+            "history": history, "minutes": (time.time() - t0) / 60}
+
+
 def main(argv=None):
     """Parse arguments, train, evaluate, export."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dataset", choices=sorted(DATASETS))
     p.add_argument("--data", help="folder with the data tars (default: ../shared/data beside the checkout)")
     p.add_argument("--out", default=os.path.join(data.REPO_ROOT, "weights"))
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, help="override the recipe's maximum epochs")
-    p.add_argument("--patience", type=int, help="override the recipe's early-stopping patience")
+    p.add_argument("--seeds", type=int, nargs="+", default=SEEDS, help="seeds to train; the best on the holdout ships")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p.add_argument("--keep", choices=("last", "best"), help="keep the last epoch, or the one best on the holdout")
     p.add_argument("--pixel-range", type=float, nargs=2, help="override the model's input range, e.g. -1 1")
-    p.add_argument("--holdout", type=float, help="fraction of train/ held out for model selection (0: keep the last epoch)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="PyTorch CPU threads")
     args = p.parse_args(argv)
     cfg = DATASETS[args.dataset]
-    recipe = dict(cfg["recipe"], seed=args.seed)
+    recipe, seeds = dict(cfg["recipe"]), args.seeds
     if args.epochs:
         recipe["epochs"] = args.epochs
-    if args.patience:
-        recipe["patience"] = args.patience
+    if args.keep:
+        recipe["keep"] = args.keep
     if args.pixel_range:
         recipe["pixel_range"] = list(args.pixel_range)
-    if args.holdout is not None:
-        recipe["holdout"] = args.holdout
     try:
         data_dir = data.find_data_dir(args.data)
     except data.DataError as error:
@@ -194,52 +251,40 @@ def main(argv=None):
     root = roots[cfg["folder"]]
 
     pr = tuple(float(v) for v in recipe["pixel_range"])
-    torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, args.threads))
-    g = torch.Generator().manual_seed(args.seed)
     t0 = time.time()
     x_all, y_all = load_split(data.list_split(root, "train"), cfg["ids"])
-    x_val, y_val = load_split(data.list_split(root, "val"), cfg["ids"])
-    tr, ho = stratified_holdout(y_all, recipe["holdout"], g)
+    val_samples = data.list_split(root, "val")
+    x_val, y_val = load_split(val_samples, cfg["ids"])
+    # The holdout split is the same for every seed (seed 0 draws it), so the seeds compete on the same images.
+    tr, ho = stratified_holdout(y_all, recipe["holdout"], torch.Generator().manual_seed(0))
     x_tr, y_tr, x_ho, y_ho = x_all[tr], y_all[tr], x_all[ho], y_all[ho]
     print(f"loaded {len(x_tr)} train / {len(x_ho)} holdout / {len(x_val)} val in {time.time() - t0:.0f} s", flush=True)
 
-    net = TinyVGG().to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(net.parameters(), lr=recipe["lr"], weight_decay=recipe["weight_decay"])
-    steps = (len(x_tr) + recipe["batch"] - 1) // recipe["batch"]
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, recipe["lr"], total_steps=recipe["epochs"] * steps,
-                                                pct_start=recipe["warmup"], anneal_strategy="cos")
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"])
-    # Optionally an exponential moving average of the weights (ema = its decay; 0 = the weights as trained).
-    ema = (torch.optim.swa_utils.AveragedModel(net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(recipe["ema"]))
-           if recipe["ema"] else None)
-    tracked = ema.module if ema else net
-    best, best_state, best_epoch = -1.0, None, 0
-    for epoch in range(1, recipe["epochs"] + 1):
-        net.train()
-        order = torch.randperm(len(x_tr), generator=g)
-        for i in range(steps):
-            idx = order[i * recipe["batch"]:(i + 1) * recipe["batch"]]
-            xb = to_range(augment(x_tr[idx], recipe, g), pr).contiguous(memory_format=torch.channels_last)
-            loss = loss_fn(net(xb), y_tr[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            if ema:
-                ema.update_parameters(net)
-        acc, _ = accuracy(tracked, x_ho, y_ho, pr) if len(x_ho) else (float(epoch), None)  # no holdout: keep the last
-        if acc > best:
-            best, best_epoch = acc, epoch
-            best_state = {k: v.clone() for k, v in tracked.state_dict().items()}
-        print(f"epoch {epoch:2d}  loss {loss.item():.3f}  holdout {acc:.3f}  best {best:.3f}@{best_epoch}  {time.time() - t0:.0f} s", flush=True)
-        if epoch - best_epoch >= recipe["patience"]:
-            break
-    net.load_state_dict(best_state)
+    digest = sha256(os.path.join(data_dir, cfg["tar"]))
+    runs = []
+    for seed in seeds:
+        run_recipe = dict(recipe, seed=seed)
+        path = run_path(args.dataset, run_recipe, digest)
+        if os.path.exists(path):
+            print(f"seed {seed}: reusing {os.path.relpath(path)}", flush=True)
+            run = torch.load(path, weights_only=False)
+        else:
+            run = train_run(run_recipe, x_tr, y_tr, x_ho, y_ho, pr)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            torch.save(run, path)
+        net = TinyVGG()
+        net.load_state_dict(run["state"])
+        run["val_accuracy"] = accuracy(net, x_val, y_val, pr)[0]
+        print(f"seed {seed}: holdout {run['holdout_accuracy']:.4f}  val {run['val_accuracy']:.4f}", flush=True)
+        runs.append(run)
+    shipped = max(runs, key=lambda run: (run["holdout_accuracy"], -run["seed"]))  # the best holdout, never val
+    net = TinyVGG()
+    net.load_state_dict(shipped["state"])
     val_acc, torch_pred = accuracy(net, x_val, y_val, pr)
-    val_samples = data.list_split(root, "val")
     rt_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], round_trip), pr)
     sharp_acc, _ = accuracy(net, *load_split(val_samples, cfg["ids"], sharpened), pr)
+    val_runs = [run["val_accuracy"] for run in runs]
 
     layers = tiny_vgg_layers()
     arrays = export_arrays(net)
@@ -253,11 +298,17 @@ def main(argv=None):
         "training": {
             "dataset": cfg["tar"], "dataset_sha256": sha256(os.path.join(data_dir, cfg["tar"])),
             "splits": {"train": len(x_tr), "holdout": len(x_ho), "val": len(x_val)},
-            "recipe": recipe, "framework": f"torch {torch.__version__}",
-            "epochs_run": epoch, "best_epoch": best_epoch, "holdout_accuracy": round(best, 4) if len(x_ho) else None,
+            "recipe": dict(recipe, seed=shipped["seed"]), "framework": f"torch {torch.__version__}",
+            "epochs_run": len(shipped["history"]), "kept_epoch": shipped["kept_epoch"],
+            "holdout_accuracy": round(shipped["holdout_accuracy"], 4),
             "val_accuracy": round(val_acc, 4), "val_accuracy_round_trip_64_32_64": round(rt_acc, 4),
-            "val_accuracy_sharpened": round(sharp_acc, 4), "minutes": round((time.time() - t0) / 60, 1),
-            "script": "training/train.py",
+            "val_accuracy_sharpened": round(sharp_acc, 4),
+            "seeds": [{"seed": run["seed"], "holdout_accuracy": round(run["holdout_accuracy"], 4),
+                       "val_accuracy": round(run["val_accuracy"], 4)} for run in runs],
+            "val_accuracy_mean": round(float(np.mean(val_runs)), 4),
+            "val_accuracy_sd": round(float(np.std(val_runs, ddof=1)), 4) if len(runs) > 1 else None,
+            "minutes": round(shipped["minutes"], 1), "script": "training/train.py",
+            "history": shipped["history"],
         },
     })
     numpy_pred = np.array([model.predict(to_range(x, pr).permute(1, 2, 0).numpy()).argmax() for x in x_val])
