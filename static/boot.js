@@ -1,4 +1,4 @@
-// Boot glue, loaded by index.html before PyScript. The page already shows the network (drawn by the build); this
+// Boot glue, loaded by index.html before start.mjs (which starts Python). The page already shows the network (drawn by the build); this
 // shows boot progress in one quiet line (#boot-status), remembers a neuron clicked before Python is up (Python opens
 // it once ready), turns a boot failure into a readable message (body data-state="error"), and registers the offline
 // service worker once the app is ready.
@@ -14,7 +14,7 @@
   ];
   // The service worker's precache takes these copies instead of downloading the files again (same name as in sw.js).
   const HANDOVER = `pycnn-explainer ${ROOT} boot`;
-  const NEEDED = /\/(vendor|py|weights)\/|\/pyscript\.json$/; // a failed fetch of these stops the boot
+  const NEEDED = /\/(vendor|py|weights)\/|\/(boot\.json|app\.zip)$/; // a failed fetch of these stops the boot
   const STAGES = {
     "Loading Pyodide": "Loading Python runtime",
     "Loading files": "Loading the app's Python files and model weights",
@@ -23,10 +23,10 @@
   const started = performance.now();
   const log = []; // [ms since this script ran, text]: read by the tests and the benchmark
   const downloads = new Set();
-  let stage = "Loading PyScript";
+  let stage = "Loading Python";
   let pythonOwnsStatus = false;
   let timer = 0;
-  window.pycnnBoot = { log };
+  window.pycnnBoot = { log, stage: setStage, fail, pythonStarts };
 
   const state = () => document.body?.dataset.state;
   const booting = () => !["ready", "error"].includes(state());
@@ -109,17 +109,17 @@
     return response;
   };
 
-  addEventListener("py:progress", (event) => {
-    if (STAGES[event.detail]) {
-      stage = STAGES[event.detail];
-      render();
-    }
-  });
+  // start.mjs reports each step of the boot.
+  function setStage(name) {
+    stage = STAGES[name] || name;
+    render();
+  }
+
   // The main script is about to run: from here the app writes its own status text.
-  document.addEventListener("py:ready", () => {
+  function pythonStarts() {
     render();
     pythonOwnsStatus = true;
-  });
+  }
   addEventListener("error", (event) => {
     const element = event.target;
     const source = element instanceof HTMLScriptElement ? element.src : element instanceof HTMLLinkElement ? element.href : "";
@@ -139,17 +139,7 @@
   });
 
   function watchBody() {
-    // PyScript reports Python errors in a .py-error element; the app reports readiness in data-state.
-    new MutationObserver((records) => {
-      for (const record of records) {
-        for (const node of record.addedNodes) {
-          if (node.classList?.contains("py-error")) {
-            const lines = node.textContent.trim().split("\n");
-            fail(`Python failed to start: ${lines.at(-1)}`);
-          }
-        }
-      }
-    }).observe(document.body, { childList: true });
+    // The app reports readiness in data-state.
     new MutationObserver(() => {
       if (state() === "ready") ready();
     }).observe(document.body, { attributes: true, attributeFilter: ["data-state"] });

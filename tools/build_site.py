@@ -58,14 +58,13 @@ def write_json(path, value):
         f.write("\n")
 
 
-def pyscript_config():
-    """The PyScript config: local interpreter, packages from the vendored lock, our code and weights as one archive
-    (unpacked into the working folder), and the bytecode of NumPy's start-up modules over the installed wheel."""
-    # passthrough: Pyodide loads the packages from the lock itself, so micropip is neither shipped nor loaded.
+def boot_config():
+    """What static/start.mjs loads: packages from the vendored lock, our code and weights as one archive (unpacked
+    into Python's working folder), the bytecode of NumPy's start-up modules over the installed wheel, the main script."""
     # Only NumPy is installed before the first paint; the app loads Pillow (also in the lock) right after it.
-    return {"interpreter": "./vendor/pyodide/pyodide.mjs", "packages": [p for p in vendor.PACKAGES if p != "pillow"],
-            "packages_cache": "passthrough",
-            "files": {"./app.zip": "./*", "./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages/*"}}
+    return {"packages": [p for p in vendor.PACKAGES if p != "pillow"], "app": "./app.zip", "app_dir": "/home/pyodide",
+            "archives": {"./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages"},
+            "main": "./py/webapp/main.py"}
 
 
 def slug(text):
@@ -227,8 +226,9 @@ def is_previous_build(path):
     """True when path is absent, empty, or looks like an output of this script (safe to replace)."""
     if not os.path.exists(path):
         return True
-    return os.path.isdir(path) and (not os.listdir(path) or
-                                    all(os.path.exists(os.path.join(path, f)) for f in (".nojekyll", "pyscript.json")))
+    made = os.path.exists(os.path.join(path, ".nojekyll")) and any(  # pyscript.json: a build of before start.mjs
+        os.path.exists(os.path.join(path, f)) for f in ("boot.json", "pyscript.json"))
+    return os.path.isdir(path) and (not os.listdir(path) or made)
 
 
 def size_summary(out):
@@ -264,13 +264,12 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     copy_tree(os.path.join(source, "weights"), os.path.join(staging, "weights"), re.compile(r"^(?!.*\.(json|npz)$)"))
     if fixture and write_original_model(staging, fixture):
         print(f"build: the original CNN Explainer's model from {fixture} is the third model ({ORIGINAL_NAME})")
-    for name in ("pyodide", "pyscript"):
-        copy_tree(dirs[name], os.path.join(staging, "vendor", name))
+    copy_tree(dirs["pyodide"], os.path.join(staging, "vendor", "pyodide"))
     open(os.path.join(staging, ".nojekyll"), "w").close()
     with open(os.path.join(staging, "vendor", "pyodide", "pyodide-lock.json")) as f:
         numpy_wheel = json.load(f)["packages"]["numpy"]["file_name"]
     bytecode.build(staging, numpy_wheel)
-    write_json(os.path.join(staging, "pyscript.json"), pyscript_config())
+    write_json(os.path.join(staging, "boot.json"), boot_config())
     manifest = write_examples(staging, data_dir if examples else None, os.path.join(staging, "weights"))
     write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(staging, "weights"), manifest)
     version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))

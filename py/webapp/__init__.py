@@ -1,1 +1,1 @@
-"""The browser layer of PyCNN Explainer: thin PyScript glue over the pure cnn_explainer modules."""
+"""The browser layer of PyCNN Explainer: thin glue (Pyodide's js module) over the pure cnn_explainer modules."""

@@ -1,6 +1,6 @@
 """What the visitor chooses to look at: an example, their own image, another model, their own model."""
 import js
-from pyscript import document
+from js import document
 
 from cnn_explainer import tfjs, weights
 from cnn_explainer.i18n import _

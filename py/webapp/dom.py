@@ -1,7 +1,7 @@
-"""Small DOM helpers shared by the browser layer (PyScript main thread)."""
+"""Small DOM helpers shared by the browser layer (the page's main thread)."""
 import js
+from js import document
 from pyodide.ffi import create_once_callable, create_proxy, to_js
-from pyscript import document
 
 
 def one(selector, root=None):

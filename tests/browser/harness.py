@@ -7,6 +7,7 @@ import filecmp
 import os
 import shutil
 import sys
+import time
 
 import pytest
 
@@ -23,6 +24,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Records every text #boot-status shows, for the progress test.
 WATCH_BOOT_STATUS = """
+document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline code"} (${e.sourceFile}:${e.lineNumber})`));
 window.__bootTexts = [];
 new MutationObserver(() => {
   const box = document.getElementById("boot-status");
@@ -30,6 +33,35 @@ new MutationObserver(() => {
   if (text && window.__bootTexts.at(-1) !== text) window.__bootTexts.push(text);
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
+
+
+def wait_for_function(self, expression, *, arg=None, timeout=None, polling=None):
+    """Page/Frame.wait_for_function without eval: Playwright's own runs the expression through eval() inside the
+    page, which the page's Content-Security-Policy forbids (as it should); this polls it from outside instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    limit = 30000 if timeout is None else timeout
+    deadline = time.monotonic() + limit / 1000 if limit else float("inf")
+    while True:
+        try:
+            value = self.evaluate(expression, arg)
+        except Exception as error:  # a navigation destroyed the context between two polls: poll the new one
+            if "context was destroyed" not in str(error) and "navigation" not in str(error):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"wait_for_function: Timeout {limit}ms exceeded waiting for {expression}")
+        time.sleep(polling / 1000 if isinstance(polling, (int, float)) else 0.03)
+
+
+def patch_wait_for_function():
+    """Make every page and frame wait with the CSP-safe wait_for_function above."""
+    from playwright.sync_api import Frame, Page
+    Page.wait_for_function = Frame.wait_for_function = wait_for_function
+
+
+patch_wait_for_function()
 
 
 def stale_sources(dist=DIST):
