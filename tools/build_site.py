@@ -206,10 +206,27 @@ def integrity(path):
         return "sha256-" + base64.b64encode(hashlib.sha256(f.read()).digest()).decode()
 
 
+def keep_only_the_main_script(out):
+    """Remove out/py but its main script: the rest is inside app.zip, and a copy beside it is never fetched."""
+    main = os.path.join(out, "py", "webapp", "main.py")
+    with open(main, "rb") as f:
+        script = f.read()
+    shutil.rmtree(os.path.join(out, "py"))
+    os.makedirs(os.path.dirname(main))
+    with open(main, "wb") as f:
+        f.write(script)
+
+
+def precached(path):
+    """Whether the service worker precaches a file of the site: all that the page can fetch (the weights files are
+    published for download, but the page reads its models from app.zip)."""
+    return path not in ("sw.js", ".nojekyll") and not path.startswith("weights/")
+
+
 def write_service_worker(out, template):
     """Write out/sw.js: the template with the precache list and a cache version hashed from every file's content."""
     # .nojekyll only tells GitHub Pages how to publish; Pages may not serve it, and a failed precache loses offline use.
-    files = [[f"./{p}", integrity(os.path.join(out, p))] for p in list_files(out) if p not in ("sw.js", ".nojekyll")]
+    files = [[f"./{p}", integrity(os.path.join(out, p))] for p in list_files(out) if precached(p)]
     version = hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16]
     with open(template) as f:
         text = f.read()
@@ -272,6 +289,7 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     write_json(os.path.join(staging, "boot.json"), boot_config())
     manifest = write_examples(staging, data_dir if examples else None, os.path.join(staging, "weights"))
     write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(staging, "weights"), manifest)
+    keep_only_the_main_script(staging)
     version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))
     if os.path.exists(out):
         shutil.rmtree(out)

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import time
+import zipfile
 
 import pytest
 
@@ -78,10 +79,22 @@ def stale_sources(dist=DIST):
             dirs[:] = [d for d in dirs if d != "__pycache__" and not d.endswith(".egg-info")]
             for name in files:
                 rel = os.path.relpath(os.path.join(parent, name), REPO_ROOT)
-                if not name.endswith((".pyc", ".template.js")) and (folder != "weights" or name.endswith((".json", ".npz"))):
+                if not name.endswith((".pyc", ".template.js")) and (folder != "weights" or name.endswith((".json", ".npz"))) \
+                        and (folder != "py" or name.endswith(".py")):
                     pairs.append((rel, rel))
-    return stale + [src for src, dst in pairs if not os.path.exists(os.path.join(dist, dst))
-                    or not filecmp.cmp(os.path.join(REPO_ROOT, src), os.path.join(dist, dst), shallow=False)]
+    return stale + [src for src, dst in pairs if not same_in_dist(dist, src, dst)]
+
+
+def same_in_dist(dist, src, dst):
+    """Whether the built site holds src unchanged: as a file, or (Python sources but the main script) in app.zip."""
+    if dst.startswith("py/") and dst != "py/webapp/main.py" and src.endswith(".py"):
+        with zipfile.ZipFile(os.path.join(dist, "app.zip")) as archive, open(os.path.join(REPO_ROOT, src), "rb") as f:
+            try:
+                return archive.read(dst[len("py/"):]) == f.read()
+            except KeyError:
+                return False
+    return os.path.exists(os.path.join(dist, dst)) and filecmp.cmp(os.path.join(REPO_ROOT, src), os.path.join(dist, dst),
+                                                                    shallow=False)
 
 
 class Site:
