@@ -274,3 +274,25 @@ def test_other_pixel_ranges_and_one_channel():
 
 def test_image_error_is_a_value_error():
     assert issubclass(ImageError, ValueError)
+
+
+def test_a_big_jpeg_is_decoded_at_reduced_size_and_gives_nearly_the_same_input():
+    y, x = np.mgrid[0:3000, 0:4000]
+    pixels = np.stack([128 + 100 * np.sin(x / 300), 128 + 100 * np.cos(y / 250), (x + y) / 7000 * 255], -1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=92)
+    data = buffer.getvalue()
+    decoded = img.open_image(data)
+    # 4000×3000 at 1/4 (1/8 would leave a side under 512 px): 16 times fewer pixels to decode and keep
+    assert decoded.size == (1000, 750)
+    ours = prepare(data)[0]
+    with Image.open(io.BytesIO(data)) as full:  # the reference: Pillow's full-size decode, then the same crop and resize
+        reference = np.asarray(full.convert("RGB").resize((64, 64), Image.Resampling.LANCZOS, box=(500, 0, 3500, 3000)),
+                               dtype=np.float32) / 255
+    assert np.abs(ours - reference).mean() < 0.01 and np.abs(ours - reference).max() < 0.06
+
+
+def test_a_small_jpeg_is_decoded_at_full_size():
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 600), (10, 200, 30)).save(buffer, "JPEG")
+    assert img.open_image(buffer.getvalue()).size == (900, 600)  # half size would leave 300 px: under 512

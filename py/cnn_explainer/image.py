@@ -11,6 +11,9 @@ from .model import scale_pixels
 ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 MAX_PIXELS = 50_000_000  # a bigger image is refused before decoding (a decompression bomb, or just too big)
 MAX_BYTES = 40 * 1024 * 1024
+# A JPEG is decoded at 1/2, 1/4 or 1/8 of its size when both sides stay at least this long: the model sees 64 px and
+# the crop preview a few hundred, while a full 49-megapixel decode would take a second and 150 MB.
+DRAFT_SIDE = 512
 
 
 class ImageError(ValueError):
@@ -49,6 +52,8 @@ def open_image(source):
         raise ImageError(_("the image has no pixels"))
     try:
         image.seek(0)  # animated GIF / WebP: the first frame
+        if image.format in ("JPEG", "MPO"):
+            image.draft(None, (DRAFT_SIDE, DRAFT_SIDE))
         image.load()
         image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError:

@@ -59,6 +59,7 @@ class App:
         state = self.state
         state.run(array)
         self.overview.update(state.acts, state.level)
+        previous_url = state.preview_url
         state.example, state.preview_url, state.caption = example, preview_url, caption
         self.explainer.refresh()
         preview = one("#input-preview")
@@ -66,6 +67,8 @@ class App:
             preview.removeAttribute("src")
         elif preview.getAttribute("src") != preview_url:
             preview.src = preview_url
+        if previous_url.startswith("blob:") and previous_url != preview_url:
+            js.URL.revokeObjectURL(previous_url)  # the previous upload's file: released, not kept for the session
         set_text("#input-caption", caption)
         self.mark_example()
         state.renders += 1
