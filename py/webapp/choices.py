@@ -71,22 +71,37 @@ async def open_model(app, files):
     state = app.state
     name = model.name if model.name not in state.models else f"{model.name} (uploaded)"
     model.name = name
+    if not await use_model(app, model, keep_image=True):
+        return
     state.models[name] = model
     option = document.createElement("option")
     option.value = option.textContent = name
     one("#model-select").appendChild(option)
     one("#model-select").value = name
-    await use_model(app, model, keep_image=True)
     show_message(_("Loaded your model “{name}”.").format(name=name), "info")
 
 
 async def use_model(app, model, keep_image=False):
-    """Switch models: keep the visitor's image when asked and the new model takes its shape, else its default."""
+    """Switch models, all or nothing: keep the visitor's image when asked and the new model takes its shape, else
+    show its default; if anything fails (out of memory, say), the previous model and picture come back. True if done."""
     state = app.state
-    previous = (state.array, state.preview_url, state.caption, state.example)
-    old_range = state.model.pixel_range if state.model is not None else None
-    app.use_model(model)
-    if keep_image and previous[0] is not None and previous[0].shape == model.input_shape:
-        app.show_image(rescale(previous[0], old_range, model.pixel_range), *previous[1:])
-    else:
-        await show_default(app)
+    previous = (state.model, state.array, state.preview_url, state.caption, state.example)
+    try:
+        old_range = state.model.pixel_range if state.model is not None else None
+        app.use_model(model)
+        if keep_image and previous[1] is not None and previous[1].shape == model.input_shape:
+            app.show_image(rescale(previous[1], old_range, model.pixel_range), *previous[2:])
+        else:
+            await show_default(app)
+        return True
+    except Exception as error:  # whatever broke, the page must not be left half-switched
+        old_model, array, url, caption, example = previous
+        if old_model is None:
+            raise
+        app.use_model(old_model)
+        if array is not None:
+            app.show_image(array, url, caption, example)
+        one("#model-select").value = old_model.name
+        show_message(_("Could not switch to the model “{name}”: {error}. The previous model is still in use.").format(
+            name=model.name, error=error or type(error).__name__))
+        return False

@@ -72,3 +72,44 @@ def test_every_name_from_a_model_file_is_text(browser, dist):
         page.check("#show-details")
         assert page.inner_text("#model-info").startswith(f"A description with {HOSTILE} in it.")
         assert page.evaluate(NO_EVIL) and page.console_errors == []
+
+
+FAIL_RUN = """
+import webapp.state
+_run = webapp.state.State.run
+def failing_run(self, array):
+    if self.model.name in DOOMED:
+        raise MemoryError("Unable to allocate 1.53 GiB")
+    return _run(self, array)
+webapp.state.State.run = failing_run
+"""
+
+
+def shown_state(page):
+    """What says which model and picture the page shows: the menu, the drawn network, the prediction, the caption."""
+    return page.evaluate("""[document.querySelector('#model-select').value, [...document.querySelector('#model-select')
+        .options].map(o => o.value), document.querySelector('#network .net').dataset.model,
+        document.querySelector('#prediction').dataset.label, document.querySelector('#input-caption').textContent]""")
+
+
+def test_a_model_switch_that_fails_leaves_the_previous_model_and_picture(browser, dist):
+    spec, arrays, _model = hostile_files()
+    spec = json.loads(spec)
+    spec["name"] = "doomed"
+    with harness.booted_page(browser, dist) as page:
+        before = shown_state(page)
+        # the forward pass runs out of memory for these models (what a too-big model did before the budget existed)
+        page.evaluate("(code) => pycnnBoot.pyodide.runPython(code, {globals: pycnnBoot.pyodide.toPy({DOOMED: "
+                      "['doomed', 'tinyvgg-imagenette']})})", FAIL_RUN)
+        page.set_input_files("#model-upload", files=[
+            {"name": "doomed.json", "mimeType": "application/json", "buffer": json.dumps(spec).encode()},
+            {"name": "doomed.npz", "mimeType": "application/octet-stream", "buffer": arrays}])
+        page.wait_for_function("document.querySelector('#message').textContent.includes('Could not switch')")
+        assert "“doomed”: Unable to allocate 1.53 GiB. The previous model is still in use." in page.inner_text("#message")
+        assert shown_state(page) == before, "the page was left half-switched"
+        page.select_option("#model-select", "tinyvgg-imagenette")  # a shipped model, the same way
+        page.wait_for_function("document.querySelector('#message').textContent.includes('“tinyvgg-imagenette”')")
+        assert shown_state(page) == before
+        page.click('.node[data-layer="conv_1_1"][data-index="0"]')  # and the page still works
+        page.wait_for_selector("#explain-body .elastic")
+        assert page.console_errors == []
