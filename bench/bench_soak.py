@@ -4,7 +4,9 @@ Usage: python bench/bench_soak.py [--dist dist] [--switches 500] [--cycles 200]
 Switches between gallery examples --switches times, then opens and closes every kind of explanation view --cycles
 times in all, and prints after a forced garbage collection, at the start, after warm-up and at the end: the JS heap
 in use, live DOM nodes (Chromium counts detached ones until they are collected) and event listeners (Chrome
-DevTools Protocol: Memory.getDOMCounters, Runtime.getHeapUsage). Target: growth after warm-up ≤ 10 %.
+DevTools Protocol: Memory.getDOMCounters, Runtime.getHeapUsage), Pyodide's WebAssembly memory, the objects Python's
+garbage collector tracks, and the proxies views make and free (webapp.dom.PROXIES). Target: growth after warm-up
+≤ 10 %, and no leaked proxy.
 """
 import argparse
 import importlib.util
@@ -22,14 +24,23 @@ VIEWS = ['.node[data-layer="input"][data-index="0"]', '.node[data-layer="conv_1_
          '.node.out[data-index="4"]']
 
 
+PYTHON_COUNTS = """import gc
+from webapp import dom
+gc.collect()
+[len(gc.get_objects()), dom.PROXIES["made"] - dom.PROXIES["destroyed"], dom.PROXIES["made"]]"""
+
+
 def counters(page, cdp):
-    """(JS heap MB, DOM nodes, event listeners) after a forced garbage collection."""
+    """(JS heap MB, DOM nodes, event listeners, WebAssembly memory MB, Python objects, live view
+    proxies, view proxies made) after a forced garbage collection on both sides."""
+    python = page.evaluate("(code) => pycnnBoot.pyodide.runPython(code).toJs()", PYTHON_COUNTS)
     cdp.send("HeapProfiler.collectGarbage")
     page.wait_for_timeout(200)
     cdp.send("HeapProfiler.collectGarbage")
     dom = cdp.send("Memory.getDOMCounters")
     heap = cdp.send("Runtime.getHeapUsage")
-    return heap["usedSize"] / 2**20, dom["nodes"], dom["jsEventListeners"]
+    wasm = page.evaluate("pycnnBoot.pyodide._module.HEAP8.buffer.byteLength")  # grows, never shrinks: a high-water mark
+    return heap["usedSize"] / 2**20, dom["nodes"], dom["jsEventListeners"], wasm / 2**20, *python
 
 
 def switch_examples(page, count):
@@ -78,12 +89,14 @@ def main(argv=None):
         rows.append((f"after {args.cycles} view cycles", counters(page, cdp)))
         page.wait_for_timeout(3000)  # Python's side lets go of closed views' elements a moment later
         rows.append(("3 s later", counters(page, cdp)))
-        print(f"{'':28} {'JS heap MB':>11} {'DOM nodes':>10} {'listeners':>10}")
-        for name, (heap, nodes, listeners) in rows:
-            print(f"{name:28} {heap:11.1f} {nodes:10d} {listeners:10d}")
+        print(f"{'':28} {'JS heap MB':>11} {'DOM nodes':>10} {'listeners':>10} {'wasm MB':>8} {'Py objects':>10} "
+              f"{'live proxies':>12} {'(made)':>7}")
+        for name, (heap, nodes, listeners, wasm, objects, live, made) in rows:
+            print(f"{name:28} {heap:11.1f} {nodes:10d} {listeners:10d} {wasm:8.0f} {objects:10d} {live:12d} {made:7d}")
         warm, end = rows[1][1], rows[-1][1]
-        growth = [100 * (b - a) / a for a, b in zip(warm, end)]
-        print("growth after warm-up: heap {:+.1f} %, nodes {:+.1f} %, listeners {:+.1f} % (target ≤ 10 %)".format(*growth))
+        growth = [100 * (b - a) / a for a, b in zip(warm[:5], end[:5])]
+        print("growth after warm-up: heap {:+.1f} %, nodes {:+.1f} %, listeners {:+.1f} %, wasm {:+.1f} %, "
+              "Python objects {:+.1f} % (target ≤ 10 %); live view proxies {} → {}".format(*growth, warm[5], end[5]))
         browser.close()
         site.stop()
     return 0

@@ -63,6 +63,21 @@ def reduced_motion():
     return media("(prefers-reduced-motion: reduce)")
 
 
+PROXIES = {"made": 0, "destroyed": 0}  # the long-lived proxies views make and free (read by bench/bench_soak.py)
+
+
+def make_proxy(function):
+    """A JavaScript proxy of a Python function, counted until destroy_proxy()."""
+    PROXIES["made"] += 1
+    return create_proxy(function)
+
+
+def destroy_proxy(proxy):
+    """Free a proxy from make_proxy()."""
+    proxy.destroy()
+    PROXIES["destroyed"] += 1
+
+
 class Listeners:
     """Event listeners added from Python; clear() removes them all and frees their JavaScript proxies."""
 
@@ -71,7 +86,7 @@ class Listeners:
 
     def add(self, element, event, handler):
         """Call handler(event) for this element's events until clear()."""
-        proxy = create_proxy(handler)
+        proxy = make_proxy(handler)
         element.addEventListener(event, proxy)
         self.added.append((element, event, proxy))
 
@@ -79,5 +94,5 @@ class Listeners:
         """Remove every listener and destroy its proxy."""
         for element, event, proxy in self.added:
             element.removeEventListener(event, proxy)
-            proxy.destroy()
+            destroy_proxy(proxy)
         self.added = []

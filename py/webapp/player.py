@@ -2,12 +2,11 @@
 import time
 
 import js
-from pyodide.ffi import create_proxy
 
 from cnn_explainer import markup, steps
 from cnn_explainer.i18n import N_, _
 
-from .dom import Listeners, reduced_motion
+from .dom import Listeners, destroy_proxy, make_proxy, reduced_motion
 
 SPEEDS = {N_("slow"): 600, N_("normal"): 140, N_("fast"): 30}  # ms per phase (the menu shows the names translated)
 
@@ -35,7 +34,7 @@ class Player:
         self.root, self.shape, self.phases, self.show = root, shape, phases, show
         self.position, self.phase = (0, 0), phases - 1
         self.timer, self.speed = None, "normal"
-        self.tick_proxy = create_proxy(lambda *_: self.tick())
+        self.tick_proxy = make_proxy(lambda *_: self.tick())
         self.listeners = Listeners()
         self.listen(".play", "click", lambda e: self.toggle())
         self.listen(".step-forward", "click", lambda e: self.step(1))
@@ -140,4 +139,4 @@ class Player:
         """Stop and release every JavaScript proxy."""
         self.pause()
         self.listeners.clear()
-        self.tick_proxy.destroy()
+        destroy_proxy(self.tick_proxy)
