@@ -92,3 +92,26 @@ def test_architecture_and_provenance(run):
     if shared and os.path.exists(os.path.join(shared, run["tar"])) and "dataset_sha256" in training:
         with open(os.path.join(shared, run["tar"]), "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == training["dataset_sha256"]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_recorded_history_and_seeds_are_well_formed(name):
+    path = os.path.join(WEIGHTS_DIR, name + ".json")
+    if not os.path.exists(path):
+        pytest.skip(f"{name}.json is absent")
+    training = load_model(path).meta["training"]
+    history = training["history"]
+    assert [e["epoch"] for e in history] == list(range(1, training["epochs_run"] + 1))
+    for entry in history:
+        assert set(entry) == {"epoch", "train_loss", "holdout_loss", "holdout_accuracy"}
+        assert np.isfinite(entry["train_loss"]) and np.isfinite(entry["holdout_loss"]) and 0 <= entry["holdout_accuracy"] <= 1
+    assert history[training["kept_epoch"] - 1]["holdout_accuracy"] == training["holdout_accuracy"]
+    seeds = training["seeds"]
+    assert len(seeds) >= 3 and len({s["seed"] for s in seeds}) == len(seeds), "three seeds or more, each once"
+    shipped = [s for s in seeds if s["seed"] == training["recipe"]["seed"]]
+    assert shipped and shipped[0]["holdout_accuracy"] == max(s["holdout_accuracy"] for s in seeds), \
+        "the shipped seed is the one best on the holdout"
+    assert shipped[0]["val_accuracy"] == training["val_accuracy"]
+    mean = float(np.mean([s["val_accuracy"] for s in seeds]))
+    assert abs(training["val_accuracy_mean"] - mean) <= 1e-4
+    assert mean >= MODELS[name][2], f"{name}: the mean val top-1 of its seeds, {mean:.4f}, is below the target"

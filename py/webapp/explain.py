@@ -125,13 +125,11 @@ class Explainer:
 
     def back(self):
         """Step back one view; from the first one, close the panel and refocus the neuron."""
-        if not self.stack:
-            return
-        left = self.stack.pop()
-        if self.stack:
+        if len(self.stack) == 1:
+            self.close()  # with the stack as it is: close() refocuses the neuron only when something was open
+        elif self.stack:
+            left = self.stack.pop()
             self.show_top(return_to=left.return_focus)
-        else:
-            self.close()
 
     def close(self, refocus=True):
         """Close every view and give the stage back to the overview (focus back on the neuron that was explained)."""

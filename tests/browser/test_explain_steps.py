@@ -138,6 +138,9 @@ def test_the_explained_neuron_stays_lit_in_the_overview_until_escape(app):
     assert app.get_attribute("#edges g.lit", "data-target") == "5:2"  # column 5 (max_pool_1), neuron index 2
     assert app.locator('.node.lit[data-layer="max_pool_1"][data-index="2"]').count() == 1
     close_views(app)
+    # closed, the focus is back on the neuron (lit as any focused neuron is); once it moves on, nothing stays lit
+    assert app.evaluate("document.activeElement.matches('.node[data-layer=\"max_pool_1\"][data-index=\"2\"]')")
+    app.evaluate("document.activeElement.blur()")
     app.mouse.move(5, 5)
     assert app.locator("#edges g.lit").count() == 0
 
