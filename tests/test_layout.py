@@ -135,4 +135,34 @@ def test_class_rows_stay_readable_beside_layers_of_many_neurons():
     assert min(c.y - b.y for b, c in zip(rows, rows[1:])) >= layout.OUTPUT_PITCH - 0.01
     assert all(layout.TOP <= b.y and b.y + b.h <= layout.HEIGHT for b in rows)
     maps = [n for n in nodes if n.layer == "conv_1_1"]
-    assert len(maps) == 80 and all(a.y + a.size <= b.y for a, b in zip(maps, maps[1:]))
+    assert len(maps) == layout.COMPACT_SHOWN and all(a.y + a.size <= b.y for a, b in zip(maps, maps[1:]))
+
+
+@pytest.mark.parametrize("filters", [64, 65, 256])
+def test_a_layer_of_more_than_64_neurons_draws_its_first_32_and_a_note_below(filters):
+    model = Model(tiny_vgg_layers(filters=filters), [f"class {i}" for i in range(10)])
+    columns, nodes, edges, size = layout.overview(model)
+    compact = filters > 64
+    shown = 32 if compact else filters
+    for col in columns[1:-1]:
+        column_nodes = [n for n in nodes if n.layer == col.name]
+        assert [n.index for n in column_nodes] == list(range(shown))
+        assert all(a.y + a.size <= b.y for a, b in zip(column_nodes, column_nodes[1:]))
+        if compact:  # the note sits under the last neuron, inside the overview
+            note = layout.more_box(col, nodes)
+            assert note.y >= column_nodes[-1].y + column_nodes[-1].size and note.y + note.h <= layout.HEIGHT + 0.01
+    assert all(layout.TOP - 0.01 <= n.y and n.y + n.size <= layout.HEIGHT + 0.01 for n in nodes)
+    # edges only between drawn neurons: a conv column reads every drawn neuron of the column before
+    assert sum(1 for e in edges if e.target[0] == "conv_1_2") == shown * shown
+    assert layout.neighbour(columns, "conv_1_1", shown - 1, "ArrowDown") == ("conv_1_1", shown - 1)
+    boxes, _labels, _height = layout.tall(columns)
+    assert (("conv_1_1", "more") in boxes) == compact and ("conv_1_1", shown) not in boxes
+
+
+def test_the_overview_markup_says_how_many_neurons_a_compact_column_leaves_out():
+    from cnn_explainer import markup
+    model = Model(tiny_vgg_layers(filters=100), [f"class {i}" for i in range(10)])
+    html = markup.overview_html(model, *layout.overview(model))
+    assert html.count('class="col-more"') == 10 and html.count(">+68 more</div>") == 10
+    assert "Only the first 32 of 100 neurons are drawn here; every one is computed." in html
+    assert html.count('class="node map"') == 3 + 10 * 32

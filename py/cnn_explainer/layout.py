@@ -26,6 +26,10 @@ TALL_GAP = 8
 TALL_BAND_GAP = 16
 TALL_OUTPUT_ROW = 44  # a class row: a full 44 px touch target
 
+COMPACT_OVER = 64  # a layer of more neurons than this is drawn compact: its first COMPACT_SHOWN neurons and a note
+COMPACT_SHOWN = 32  # (every neuron is still computed, and the views show them all)
+MORE_HEIGHT = 16  # the note under a compact column ("+96 more"), in either geometry
+
 RAIL_SHARE = 0.4  # an open explanation leaves the overview at most this share of the width …
 RAIL_SMALLEST = 0.7  # … shrinking it no further than this; earlier columns then slide off to the left
 RAIL_PAD = 12
@@ -40,9 +44,20 @@ def columns_of(model):
     return [Column(name, kind, shape, LEFT + i * step) for i, (name, kind, shape) in enumerate(cols)]
 
 
+def drawn(column):
+    """How many of a column's neurons the overview draws: all of them, or the first few of a compact column."""
+    count = column.shape[-1]
+    return COMPACT_SHOWN if column.kind != "output" and count > COMPACT_OVER else count
+
+
+def rows(column):
+    """Rows of the wide overview a column takes: its drawn neurons, and one more for a compact column's note."""
+    return drawn(column) + (drawn(column) < column.shape[-1])
+
+
 def node_size(columns):
     """One neuron size for the whole overview so the tallest column fits and neurons stay square."""
-    tallest = max(col.shape[-1] for col in columns)
+    tallest = max(rows(col) for col in columns)
     step = (WIDTH - LEFT - OUTPUT_LABEL_WIDTH) / (len(columns) - 1)
     fit = (HEIGHT - TOP - BOTTOM) / (tallest + (tallest - 1) * GAP_RATIO)
     return min(fit, step * 0.62)
@@ -53,7 +68,7 @@ def nodes_of(columns, size):
     nodes = []
     middle = TOP + (HEIGHT - TOP - BOTTOM) / 2
     for col in columns:
-        count = col.shape[-1]
+        count = drawn(col)
         pitch = size * (1 + GAP_RATIO)
         box = size
         if col.kind == "output":  # class rows stay readable beside layers of many small neurons
@@ -62,7 +77,7 @@ def nodes_of(columns, size):
             size_here = box
         else:
             size_here = size
-        first = middle - (count * pitch - (pitch - size_here)) / 2
+        first = middle - (rows(col) * pitch - (pitch - size_here)) / 2
         for i in range(count):
             nodes.append(Node(col.name, i, col.x, first + i * pitch + (size_here - box) / 2, box))
     return nodes
@@ -86,9 +101,9 @@ def edges_of(columns, nodes):
     by_key = {(n.layer, n.index): n for n in nodes}
     result = []
     for prev, col in zip(columns, columns[1:]):
-        for i in range(col.shape[-1]):
+        for i in range(drawn(col)):
             dst = by_key[(col.name, i)]
-            for j in sources(col.kind, i, prev.shape[-1]):
+            for j in sources(col.kind, i, drawn(prev)):
                 src = by_key[(prev.name, j)]
                 path = curve(src.x + src.size, src.y + src.size / 2, dst.x, dst.y + dst.size / 2)
                 result.append(Edge((prev.name, j), (col.name, i), path))
@@ -110,6 +125,12 @@ def wide_box(column, node):
     return Box(node.x, node.y, node.size, node.size)
 
 
+def more_box(column, nodes):
+    """Where a compact column's note goes in the wide overview: centred under its last drawn neuron."""
+    last = max((n for n in nodes if n.layer == column.name), key=lambda n: n.index)
+    return Box(last.x + last.size / 2 - 40, last.y + last.size * (1 + GAP_RATIO), 80, MORE_HEIGHT)
+
+
 def wide_label(column, size):
     """The box of a column's label, centred over the column in the band above the neurons (and inside the overview)."""
     width = (OUTPUT_LABEL_WIDTH if column.kind == "output" else size) + 48
@@ -118,11 +139,12 @@ def wide_label(column, size):
 
 
 def tall(columns):
-    """The tall overview: ({(layer, index): Box}, {layer: label Box}, height), bands top to bottom."""
+    """The tall overview: ({(layer, index): Box, (layer, "more"): a compact column's note}, {layer: label Box},
+    height), bands top to bottom."""
     boxes, labels, y = {}, {}, 0.0
     size = (TALL_WIDTH - TALL_LABEL - (TALL_PER_ROW - 1) * TALL_GAP) / TALL_PER_ROW
     for col in columns:
-        count = col.shape[-1]
+        count = drawn(col)
         if col.kind == "output":
             for i in range(count):
                 boxes[(col.name, i)] = Box(TALL_LABEL, y + i * TALL_OUTPUT_ROW, TALL_WIDTH - TALL_LABEL, TALL_OUTPUT_ROW)
@@ -132,6 +154,9 @@ def tall(columns):
                 row, place = divmod(i, TALL_PER_ROW)
                 boxes[(col.name, i)] = Box(TALL_LABEL + place * (size + TALL_GAP), y + row * (size + TALL_GAP), size, size)
             height = math.ceil(count / TALL_PER_ROW) * (size + TALL_GAP) - TALL_GAP
+            if count < col.shape[-1]:
+                boxes[(col.name, "more")] = Box(TALL_LABEL, y + height + 2, TALL_WIDTH - TALL_LABEL, MORE_HEIGHT)
+                height += MORE_HEIGHT + 2
         labels[col.name] = Box(0, y, TALL_LABEL - TALL_GAP, max(height, 40))
         y += max(height, 40) + TALL_BAND_GAP
     return boxes, labels, y - TALL_BAND_GAP
@@ -173,4 +198,4 @@ def neighbour(columns, layer, index, key, last=None):
     end = len(names) - 1 if last is None else last
     if not 0 <= position <= end:
         return None
-    return names[position], max(0, min(index, columns[position].shape[-1] - 1))
+    return names[position], max(0, min(index, drawn(columns[position]) - 1))

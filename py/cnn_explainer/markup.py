@@ -127,6 +127,15 @@ def column_label(column, wide, tall):
             f'<span class="col-shape">{escape(shape_text(column.shape))}</span></div>')
 
 
+def more_note(column, wide, tall):
+    """The note under a compact column: how many of its neurons are not drawn."""
+    count, shown = column.shape[-1], layout.drawn(column)
+    title = _("Only the first {shown} of {count} neurons are drawn here; every one is computed.").format(
+        shown=shown, count=count)
+    return (f'<div class="col-more" style="{placement(wide, tall)}" title="{escape(title)}">'
+            + escape(_("+{count} more").format(count=count - shown)) + "</div>")
+
+
 def sprite_style(sprite, index):
     """The background of a map's canvas that shows its pre-rendered pixels: map `index` of a strip image.
 
@@ -183,6 +192,8 @@ def overview_html(model, columns, nodes, edges, size, probabilities=None, sprite
             p = None if probabilities is None or column.kind != "output" else float(probabilities[node.index])
             parts.append(node_button(column, position, node, tall_boxes[(node.layer, node.index)], model.classes,
                                      p, node.index == top, (sprites or {}).get(column.name)))
+        if layout.drawn(column) < column.shape[-1]:
+            parts.append(more_note(column, layout.more_box(column, nodes), tall_boxes[(column.name, "more")]))
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)

@@ -54,7 +54,7 @@ class Overview:
         self.acts = acts
         limits = colormap.limits(acts, self.hidden, level)
         for layer, rgba in colormap.overview_rgba(self.model, acts, self.hidden, limits).items():
-            paint(self.canvases[layer], rgba)
+            paint(self.canvases[layer], rgba[:len(self.canvases[layer])])  # a compact column draws its first few
         self.show_probabilities(acts[self.model.layers[-1].name])
         one("#legends").innerHTML = markup.overview_legends_html(self.model, self.hidden, limits, level)
 
@@ -82,7 +82,7 @@ class Overview:
             marked.append(group)
         if position > 0:
             previous = self.columns[position - 1]
-            for j in layout.sources(self.kind_of[layer], index, previous.shape[-1]):
+            for j in layout.sources(self.kind_of[layer], index, layout.drawn(previous)):
                 marked.append(self.node(previous.name, j))
         for element in marked:
             element.classList.add("lit")
