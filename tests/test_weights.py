@@ -283,3 +283,11 @@ def test_a_model_too_big_for_the_page_is_refused_up_front(tmp_path, saved):
     assert "too big for this page" in message and "409,612,288" in message  # 64·64·3 + 64·64·100,000 numbers
     model, *_ = saved  # Tiny VGG is far inside every limit
     assert sum(int(np.prod(s)) for _, s in model.shapes()) < weights.MAX_ACTIVATIONS / 50
+
+
+def test_class_names_typed_one_per_line():
+    assert weights.parse_class_names("cat\n\n  dog  \nbird\n", 3) == ["cat", "dog", "bird"]
+    with pytest.raises(weights.WeightsError, match="Give 3 names, one per line \\(there are 2\\)"):
+        weights.parse_class_names("cat\ndog", 3)
+    with pytest.raises(weights.WeightsError, match="at most 60 characters"):
+        weights.parse_class_names("cat\ndog\n" + "x" * 61, 3)

@@ -246,6 +246,20 @@ def save_model(model, directory):
     return json_path
 
 
+MAX_CLASS_NAME = 60
+
+
+def parse_class_names(text, count):
+    """The class names a visitor typed, one per line (blank lines ignored); WeightsError unless exactly count."""
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(names) != count:
+        raise WeightsError(_("Give {count} names, one per line (there are {given}).").format(count=count, given=len(names)))
+    long = next((name for name in names if len(name) > MAX_CLASS_NAME), None)
+    if long is not None:
+        raise WeightsError(_("A class name may have at most {limit} characters.").format(limit=MAX_CLASS_NAME))
+    return names
+
+
 def tiny_vgg_layers(filters=10, classes=10):
     """The layer list of CNN Explainer's Tiny VGG (no arrays): two blocks of conv-relu-conv-relu-pool."""
     layers = []

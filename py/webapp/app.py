@@ -103,16 +103,21 @@ class App:
         state = self.state
         if state.model is None:
             return
+        self.redraw_all()
+        one("#more-examples").textContent = _("More…") if one("#gallery-panel").hidden else _("Hide")
+        js.document.body.dataset.languageMs = f"{(time.perf_counter() - start) * 1000:.2f}"
+        self.on_change()
+
+    def redraw_all(self):
+        """Write everything Python drew again (after the language or the class names changed); a view closes first."""
+        state = self.state
         self.explainer.close(refocus=False)
-        one("#network").innerHTML = ""  # the overview's markup is written again, in the new language
+        one("#network").innerHTML = ""  # the overview's markup is written again
         self.article.model = None  # so are the article's playground and figures
         one("#model-select").innerHTML = markup.model_options_html(state.models, state.model.name)
         self.use_model(state.model)
-        one("#more-examples").textContent = _("More…") if one("#gallery-panel").hidden else _("Hide")
         if state.array is not None:
             self.show_image(state.array, state.preview_url, self.caption(), state.example)
-        js.document.body.dataset.languageMs = f"{(time.perf_counter() - start) * 1000:.2f}"
-        self.on_change()
 
     def set_level(self, level):
         """Repaint with another colour scale."""

@@ -6,7 +6,7 @@ import js
 from js import document
 from pyodide.ffi import create_proxy
 
-from cnn_explainer import layout
+from cnn_explainer import layout, weights
 from cnn_explainer.i18n import _
 
 from .app import show_message
@@ -124,6 +124,30 @@ def bind(app):
         await show_upload(app, file)
 
     camera = Camera(lambda file: show_upload(app, file))
+
+    @on("click", "#classes-open")
+    def on_classes_open(event):
+        """The visitor's own model: name its classes (a TF.js file rarely carries them)."""
+        one("#classes-text").value = "\n".join(state.model.classes)
+        set_text("#classes-status", "")
+        one("#classes").showModal()
+
+    @on("click", "#classes-cancel")
+    def on_classes_cancel(event):
+        """Leave the class names as they were."""
+        one("#classes").close()
+
+    @on("click", "#classes-save")
+    def on_classes_save(event):
+        """Use the typed class names everywhere on the page."""
+        try:
+            names = weights.parse_class_names(one("#classes-text").value, len(state.model.classes))
+        except weights.WeightsError as error:
+            set_text("#classes-status", str(error))
+            return
+        state.model.classes = names
+        one("#classes").close()
+        app.redraw_all()
 
     @on("click", "#camera-open")
     async def on_camera(event):
@@ -243,7 +267,7 @@ def bind(app):
     @on("keydown", "body")
     def on_escape(event):
         """Escape closes the gallery, or steps back out of an explanation."""
-        if event.key != "Escape" or one("#camera").open:  # the camera dialog closes itself
+        if event.key != "Escape" or one("#camera").open or one("#classes").open:  # a dialog closes itself
             return
         if not one("#gallery-panel").hidden:
             toggle_gallery(False)

@@ -73,6 +73,26 @@ def test_a_tfjs_model_opened_in_the_page_predicts_like_torch(app, tmp_path):
     assert app.console_errors == []
 
 
+def test_the_classes_of_an_opened_model_can_be_named(app):
+    """(After the previous test: the fixture is the current model, its classes called "class 1" … "class 10".)"""
+    probabilities = shown_probabilities(app)
+    app.click("#classes-open")
+    assert app.input_value("#classes-text").splitlines() == [f"class {i}" for i in range(1, 11)]
+    app.fill("#classes-text", "just\ntwo")
+    app.click("#classes-save")
+    assert app.inner_text("#classes-status") == "Give 10 names, one per line (there are 2)."
+    names = ["lifeboat", "ladybug", "pizza", "bell pepper", "school bus", "koala", "espresso", "red panda", "orange",
+             '<img src=x onerror="window.__xss=1">']
+    app.fill("#classes-text", "\n".join(names) + "\n\n")
+    app.click("#classes-save")
+    app.wait_for_function("!document.querySelector('#classes').open")
+    rows = app.eval_on_selector_all("#network .node.out .cls", "els => els.map(e => e.textContent)")
+    assert rows == names and app.evaluate("window.__xss === undefined && !document.querySelector('#network img')")
+    assert app.get_attribute("#prediction", "data-label") == names[int(np.argmax(probabilities))]
+    np.testing.assert_allclose(shown_probabilities(app), probabilities, atol=1e-7)  # the same numbers, new names
+    assert app.console_errors == []
+
+
 def test_the_pixel_range_of_an_opened_model_can_be_chosen(app):
     """(After the previous test: the fixture is the current model, showing the test's PNG.)"""
     assert app.is_visible("#range-tool") and app.input_value("#pixel-range") == "0,1"
