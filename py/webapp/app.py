@@ -39,6 +39,7 @@ class App:
         self.overview.mount()
         self.explainer.attach(self.overview)
         set_text("#model-info", markup.model_info(model))
+        set_text("#hover-info", "")  # it spoke of a neuron of the previous model
         one("#model-select").title = markup.model_info(model)
         self.fill_gallery()
         # a visitor's own model: its pixel range can be chosen (a file need not say what its training used)

@@ -21,11 +21,10 @@ class Overview:
 
     def mount(self):
         """Write the overview's markup (unless the build's first paint of this model is there) and keep handles."""
-        root = one("#network")
+        root = self.root = one("#network")  # first: replacing a focused neuron sends focusout, which clears highlights
         net = one(".net", root)
         if net is None or net.getAttribute("data-model") != self.model.name:
             root.innerHTML = markup.overview_html(self.model, self.columns, self.nodes, self.edges, self.size)
-        self.root = root
         self.canvases = {col.name: [b.firstElementChild for b in every(f'.node.map[data-col="{i}"]', root)]
                          for i, col in enumerate(self.columns) if col.kind != "output"}
         self.outputs = every(".node.out", root)
