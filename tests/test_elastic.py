@@ -189,3 +189,12 @@ def test_intermediates_match_scipy_and_add_up_to_the_forward_pass(make):
             totals = np.array([[steps.conv_total(intermediates[:, r, q], layer.bias[k])
                                 for q in range(intermediates.shape[2])] for r in range(intermediates.shape[1])])
             np.testing.assert_allclose(totals, acts[layer.name][..., k], rtol=1e-4, atol=1e-5)
+
+
+def test_a_sum_of_many_channels_writes_out_its_first_terms_and_how_many_more():
+    contributions = np.arange(128, dtype=np.float64) / 1000
+    html = elastic.sum_html((0, 0), contributions, 0.5, contributions.sum() + 0.5, contributions.sum() + 0.5, "c", 0)
+    assert html.count('class="term" data-channel=') == elastic.SUM_TERMS - 2
+    assert "… (114 more terms)" in html and f'data-value="{float(contributions.sum() + 0.5)!r}"' in html
+    short = elastic.sum_html((0, 0), contributions[:16], 0.5, 1.0, 1.0, "c", 0)
+    assert short.count('class="term" data-channel=') == 16 and "more terms" not in short

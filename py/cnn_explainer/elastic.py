@@ -220,6 +220,9 @@ def elastic_html(boxes, links, height, labels, shapes, narrow=False):
             '<div class="el-tip" id="el-tip" role="tooltip" hidden></div></div>')
 
 
+SUM_TERMS = 16  # a written-out sum of more intermediate maps shows its first few terms and how many it leaves out
+
+
 def term(value):
     """One term of the written-out sum: three decimals, negative ones in parentheses."""
     text = fixed(value, 3)
@@ -230,7 +233,10 @@ def sum_html(position, contributions, bias, total, forward, layer, index):
     """The output cell at position written out: the intermediate maps' values there, plus the bias, with the numbers
     and the forward pass's value (cells and neurons counted from 1; the code's own index, from 0, marked as code)."""
     r, c = position
-    terms = " + ".join(f'<span class="term" data-channel="{i}">{term(float(v))}</span>' for i, v in enumerate(contributions))
+    shown = contributions if len(contributions) <= SUM_TERMS else contributions[:SUM_TERMS - 2]  # a long sum: its start
+    terms = " + ".join(f'<span class="term" data-channel="{i}">{term(float(v))}</span>' for i, v in enumerate(shown))
+    if len(shown) < len(contributions):
+        terms += " + " + _("… ({count} more terms)").format(count=len(contributions) - len(shown))
     heading = _("Output at <b>{cell}</b> = the {count} intermediate maps at that cell, added, + bias").format(
         cell=cell_text(position), count=len(contributions))
     value = f'<span class="forward-value" data-value="{float(forward)!r}">{fixed(float(forward), 3)}</span>'
