@@ -1,4 +1,6 @@
 """What the visitor chooses to look at: an example, their own image, another model, their own model."""
+import time
+
 import js
 from js import document
 
@@ -63,6 +65,7 @@ async def read_model(files):
 
 async def open_model(app, files):
     """The visitor brought their own model (ours or TF.js): on a bad file say why and keep the current model."""
+    start = time.perf_counter()
     try:
         model = await read_model(files)
     except weights.WeightsError as error:
@@ -79,6 +82,7 @@ async def open_model(app, files):
     one("#model-select").appendChild(option)
     one("#model-select").value = name
     show_message(_("Loaded your model “{name}”.").format(name=name), "info")
+    document.body.dataset.modelOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"  # read, check, build, first draw
 
 
 async def use_model(app, model, keep_image=False):
@@ -86,6 +90,7 @@ async def use_model(app, model, keep_image=False):
     show its default; if anything fails (out of memory, say), the previous model and picture come back. True if done."""
     state = app.state
     previous = (state.model, state.array, state.preview_url, state.caption, state.example)
+    start = time.perf_counter()
     try:
         old_range = state.model.pixel_range if state.model is not None else None
         app.use_model(model)
@@ -93,6 +98,7 @@ async def use_model(app, model, keep_image=False):
             app.show_image(rescale(previous[1], old_range, model.pixel_range), *previous[2:])
         else:
             await show_default(app)
+        document.body.dataset.modelSwitchMs = f"{(time.perf_counter() - start) * 1000:.1f}"
         return True
     except Exception as error:  # whatever broke, the page must not be left half-switched
         old_model, array, url, caption, example = previous

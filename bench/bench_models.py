@@ -1,0 +1,105 @@
+"""Opening and switching models in the page (headless Chromium), as the page measures them itself: the original
+CNN Explainer's TF.js model opened from its files (read, check, convert, first draw), a generated 32-filter model
+opened from files, and switches between the shipped models from the menu. Target: opening the original ≤ 150 ms.
+
+    python bench/bench_models.py [--dist dist] [--runs 7]
+"""
+import argparse
+import importlib.util
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+
+import numpy as np
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "py"))
+from cnn_explainer import weights  # noqa: E402
+from cnn_explainer.model import Model  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
+harness = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(harness)
+FIXTURE = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs")
+
+
+def payload(name, data, mime="application/octet-stream"):
+    """One file for Playwright's set_input_files."""
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def original_files():
+    """The original CNN Explainer's model.json and its shard."""
+    with open(os.path.join(FIXTURE, "model.json"), "rb") as f, open(os.path.join(FIXTURE, "group1-shard1of1.bin"), "rb") as g:
+        return [payload("model.json", f.read(), "application/json"), payload("group1-shard1of1.bin", g.read())]
+
+
+def wide_files(filters=32, seed=0):
+    """Our .json + .npz of Tiny VGG with `filters` filters per layer and random weights."""
+    layers = weights.tiny_vgg_layers(filters=filters)
+    rng, shape, arrays = np.random.default_rng(seed), (64, 64, 3), {}
+    for layer in layers:
+        for param, param_shape in (layer.param_shapes(shape) or {}).items():
+            arrays[f"{layer.name}/{param}"] = (rng.standard_normal(param_shape) * 0.1).astype(np.float32)
+            setattr(layer, param, arrays[f"{layer.name}/{param}"])
+        shape = layer.output_shape(shape)
+    model = Model(layers, [f"class {i + 1}" for i in range(10)], name=f"wide-{filters}")
+    npz = io.BytesIO()
+    np.savez(npz, **arrays)
+    return [payload(f"wide-{filters}.json", json.dumps(weights.model_spec(model)).encode(), "application/json"),
+            payload(f"wide-{filters}.npz", npz.getvalue())]
+
+
+def open_files(page, files):
+    """Open a model's files in the page; the page's own measure of it (ms)."""
+    page.evaluate("delete document.body.dataset.modelOpenMs")
+    page.set_input_files("#model-upload", files=files)
+    page.wait_for_function("document.body.dataset.modelOpenMs !== undefined", timeout=60000)
+    return float(page.evaluate("document.body.dataset.modelOpenMs"))
+
+
+def switch(page, name):
+    """Choose a model from the menu; the page's own measure of the switch (ms)."""
+    page.evaluate("delete document.body.dataset.modelSwitchMs")
+    page.select_option("#model-select", name)
+    page.wait_for_function("document.body.dataset.modelSwitchMs !== undefined", timeout=60000)
+    return float(page.evaluate("document.body.dataset.modelSwitchMs"))
+
+
+def main(argv=None):
+    """Print the medians (and the first run) of each measure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dist", default=harness.DIST)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
+        site = harness.Site(harness.snapshot(args.dist, tmp))
+        browser = harness.launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(site.url)
+        harness.wait_ready(page, 90000)
+        page.wait_for_timeout(1500)  # Pillow and the warm-up after ready
+        rows = {"open the original's TF.js files": [], "open a 32-filter model's files": [],
+                "switch between shipped models (menu)": []}
+        original, wide = original_files(), wide_files()
+        for _ in range(args.runs):
+            rows["open the original's TF.js files"].append(open_files(page, original))
+            rows["open a 32-filter model's files"].append(open_files(page, wide))
+            for name in ("tinyvgg-imagenette", "tinyvgg-tin10"):
+                rows["switch between shipped models (menu)"].append(switch(page, name))
+        print(f"{'':40} {'median ms':>10} {'first':>8}")
+        for name, values in rows.items():
+            print(f"{name:40} {statistics.median(values):10.1f} {values[0]:8.1f}")
+        print("target: opening the original ≤ 150 ms")
+        browser.close()
+        site.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
