@@ -5,24 +5,20 @@ opened from files, and switches between the shipped models from the menu. Target
     python bench/bench_models.py [--dist dist] [--runs 7]
 """
 import argparse
-import importlib.util
 import io
 import json
 import os
 import statistics
 import sys
-import tempfile
 
 import numpy as np
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO_ROOT, "py"))
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.join(REPO_ROOT, "py")]
+from browser_page import booted, harness, served  # noqa: E402
 from cnn_explainer import weights  # noqa: E402
 from cnn_explainer.model import Model  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
-harness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(harness)
 FIXTURE = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs")
 
 
@@ -75,14 +71,8 @@ def main(argv=None):
     parser.add_argument("--dist", default=harness.DIST)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
-        site = harness.Site(harness.snapshot(args.dist, tmp))
-        browser = harness.launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(site.url)
-        harness.wait_ready(page, 90000)
+    with served(args.dist) as (browser, url):
+        page = booted(browser, url, viewport={"width": 1280, "height": 720})
         page.wait_for_timeout(1500)  # Pillow and the warm-up after ready
         rows = {"open the original's TF.js files": [], "open a 32-filter model's files": [],
                 "switch between shipped models (menu)": []}
@@ -96,8 +86,6 @@ def main(argv=None):
         for name, values in rows.items():
             print(f"{name:40} {statistics.median(values):10.1f} {values[0]:8.1f}")
         print("target: opening the original ≤ 150 ms")
-        browser.close()
-        site.stop()
     return 0
 
 

@@ -9,15 +9,11 @@ garbage collector tracks, and the proxies views make and free (webapp.dom.PROXIE
 ≤ 10 %, and no leaked proxy.
 """
 import argparse
-import importlib.util
 import os
 import sys
-import tempfile
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
-harness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(harness)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser_page import booted, harness, served  # noqa: E402
 
 VIEWS = ['.node[data-layer="input"][data-index="0"]', '.node[data-layer="conv_1_2"][data-index="3"]',
          '.node[data-layer="relu_1_1"][data-index="2"]', '.node[data-layer="max_pool_1"][data-index="1"]',
@@ -70,14 +66,8 @@ def main(argv=None):
     parser.add_argument("--switches", type=int, default=500)
     parser.add_argument("--cycles", type=int, default=200)
     args = parser.parse_args(argv)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
-        site = harness.Site(harness.snapshot(args.dist, tmp))
-        browser = harness.launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
-        page.goto(site.url)
-        harness.wait_ready(page, 90000)
+    with served(args.dist) as (browser, url):
+        page = booted(browser, url, viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
         cdp = page.context.new_cdp_session(page)
         rows = [("start", counters(page, cdp))]
         switch_examples(page, 20)
@@ -97,8 +87,6 @@ def main(argv=None):
         growth = [100 * (b - a) / a for a, b in zip(warm[:5], end[:5])]
         print("growth after warm-up: heap {:+.1f} %, nodes {:+.1f} %, listeners {:+.1f} %, wasm {:+.1f} %, "
               "Python objects {:+.1f} % (target ≤ 10 %); live view proxies {} → {}".format(*growth, warm[5], end[5]))
-        browser.close()
-        site.stop()
     return 0
 
 

@@ -7,16 +7,12 @@ of a playground control redrawn (Python ms, .playground data-redraw-ms; target �
 whole page's language (Python ms, body data-language-ms; target ≤ 150 ms).
 """
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
-import tempfile
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
-harness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(harness)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser_page import booted, harness, served  # noqa: E402
 
 ROOT = "#playground-root"
 STEP_TARGET_MS, REDRAW_TARGET_MS, LANGUAGE_TARGET_MS = 8.0, 30.0, 150.0
@@ -54,14 +50,8 @@ def main(argv=None):
     if not os.path.exists(os.path.join(args.dist, "sw.js")):
         print("bench_teaching: no built site; run `make dist` first", file=sys.stderr)
         return 1
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
-        site = harness.Site(harness.snapshot(args.dist, tmp))
-        browser = harness.launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
-        page.goto(site.url)
-        harness.wait_ready(page, 90000)
+    with served(args.dist) as (browser, url):
+        page = booted(browser, url, viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
         page.wait_for_function("Number(document.body.dataset.articleCount) >= 1")
         page.locator(ROOT).scroll_into_view_if_needed()
         rows = [("playground step, grid (Python ms)", steps(page, args.runs * 4), STEP_TARGET_MS),
@@ -85,8 +75,6 @@ def main(argv=None):
         print(f"{'measure':46} {'median':>8} {'max':>8} {'target':>8}")
         for name, values, target in rows:
             print(f"{name:46} {statistics.median(values):8.2f} {max(values):8.2f} {('≤ %g' % target) if target else '—':>8}")
-        browser.close()
-        site.stop()
     return 0
 
 

@@ -7,16 +7,12 @@ the wall time from a click on a neuron to the second animation frame after it (t
 transition under way): target ≤ 100 ms.
 """
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
-import tempfile
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location("browser_harness", os.path.join(REPO_ROOT, "tests", "browser", "harness.py"))
-harness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(harness)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser_page import booted, harness, served  # noqa: E402
 
 OPEN_TARGET_MS, STEP_TARGET_MS = 100.0, 8.0
 VIEWS = {  # name: (overview neuron to click, CSS selector of a further element to click, or None)
@@ -74,14 +70,8 @@ def main(argv=None):
     if not os.path.exists(os.path.join(args.dist, "sw.js")):
         print("bench_views: no built site; run `make dist` first", file=sys.stderr)
         return 1
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
-        site = harness.Site(harness.snapshot(args.dist, tmp))
-        browser = harness.launch(playwright)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000}, reduced_motion="reduce")
-        page.goto(site.url)
-        harness.wait_ready(page, 90000)
+    with served(args.dist) as (browser, url):
+        page = booted(browser, url, viewport={"width": 1300, "height": 1000}, reduced_motion="reduce")
         print(f"{'view':24} {'open ms (median)':>17} {'first open':>11} {'step ms (median)':>17} {'step max':>9}")
         for name, (node, further) in VIEWS.items():
             opens, steps = [], []
@@ -94,9 +84,7 @@ def main(argv=None):
             print(f"{name:24} {statistics.median(opens[1:] or opens):17.1f} {opens[0]:11.1f} {step_text}")
         print(f"targets: open ≤ {OPEN_TARGET_MS:.0f} ms, step ≤ {STEP_TARGET_MS:.0f} ms (Python time inside Pyodide)")
         page.close()
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(site.url)
-        harness.wait_ready(page, 90000)
+        page = booted(browser, url, viewport={"width": 1280, "height": 720})
         page.wait_for_timeout(1000)  # after the warm-up that follows the first paint
         print(f"{'click → explanation drawn (wall)':34} {'median ms':>10} {'first':>8}")
         for name, (node, further) in VIEWS.items():
@@ -109,8 +97,6 @@ def main(argv=None):
                 page.wait_for_timeout(350)  # let the closing transition finish
             print(f"  {name:32} {statistics.median(times):10.1f} {times[0]:8.1f}")
         print(f"target: click → drawn ≤ {OPEN_TARGET_MS:.0f} ms, including the transition's first frame")
-        browser.close()
-        site.stop()
     return 0
 
 
