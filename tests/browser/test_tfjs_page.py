@@ -105,3 +105,4 @@ def test_the_pixel_range_of_an_opened_model_can_be_chosen(app):
     np.testing.assert_allclose(shown_probabilities(app), reference_probabilities(FIXTURE, twice)[0], atol=2e-5)
     app.select_option("#model-select", "tinyvgg-tin10")
     app.wait_for_function("document.querySelector('#range-tool').hidden")  # a shipped model knows its range
+    assert app.is_hidden("#range-tool") and app.is_hidden("#classes-open"), "hidden, and not shown by a CSS display"
