@@ -118,3 +118,12 @@ def test_the_crop_box_is_the_square_pillow_keeps():
         kept = np.asarray(ImageOps.fit(picture, (side, side), centering=(0.5, 0.5)))  # no resize: the crop itself
         assert side == min(width, height)
         assert kept[0, 0, 0] == int(left) and kept[0, 0, 1] == int(top), (width, height)
+
+
+def test_the_training_facts_tell_the_seeds_when_several_were_trained():
+    from cnn_explainer.model import Model
+    from cnn_explainer.weights import tiny_vgg_layers
+    training = {"val_accuracy": 0.667, "val_accuracy_mean": 0.6765, "val_accuracy_sd": 0.0094,
+                "seeds": [{"seed": s, "holdout_accuracy": 0.6, "val_accuracy": 0.6} for s in range(3)]}
+    html = figures.training_html(Model(tiny_vgg_layers(), [f"c{i}" for i in range(10)], meta={"training": training}))
+    assert "<dt>seeds</dt><dd>3 trained, mean 67.7% on val (sd 0.9%); this one was best on the holdout</dd>" in html

@@ -154,6 +154,11 @@ def training_html(model):
                        ("val_accuracy_sharpened", N_("on sharpened val images"))):
         if isinstance(training.get(key), (int, float)):
             facts.append((_(label), percent(training[key])))
+    seeds = training.get("seeds")
+    if isinstance(seeds, list) and len(seeds) > 1 and isinstance(training.get("val_accuracy_mean"), (int, float)):
+        facts.append((_("seeds"), _("{count} trained, mean {mean} on val (sd {sd}); this one was best on the holdout").format(
+            count=len(seeds), mean=percent(training["val_accuracy_mean"]),
+            sd=percent(training.get("val_accuracy_sd") or 0.0))))
     if "minutes" in training:
         facts.append((_("training time"), _("{minutes} minutes on a 2-core CPU").format(minutes=training["minutes"])))
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts)
