@@ -25,19 +25,23 @@ function watchForDeath(pyodide) {
 }
 
 try {
-  const config = JSON.parse(new TextDecoder().decode(await bytes("./boot.json")));
   boot.stage("Loading Pyodide");
-  const pyodide = await loadPyodide({ indexURL: here("./vendor/pyodide/") });
+  const starting = loadPyodide({ indexURL: here("./vendor/pyodide/") });
+  // Our files download while Pyodide starts (they need nothing from it); NumPy's wheel needs Pyodide's loader.
+  const config = JSON.parse(new TextDecoder().decode(await bytes("./boot.json")));
+  const archives = Object.entries(config.archives).map(([path, dir]) => bytes(path).then((data) => [data, dir]));
+  const files = Promise.all([bytes(config.app), bytes(config.main), Promise.all(archives)]);
+  const pyodide = await starting;
   boot.pyodide = pyodide; // for the console, the benchmarks and the tests
   boot.stage("Loading files");
-  const [app] = await Promise.all([bytes(config.app), pyodide.loadPackage(config.packages, { messageCallback: () => {} })]);
+  await pyodide.loadPackage(config.packages, { messageCallback: () => {} });
+  const [app, main, unpacked] = await files;
   pyodide.unpackArchive(app, "zip", { extractDir: config.app_dir });
-  for (const [path, dir] of Object.entries(config.archives)) pyodide.unpackArchive(await bytes(path), "zip", { extractDir: dir });
-  const main = new TextDecoder().decode(await bytes(config.main));
+  for (const [data, dir] of unpacked) pyodide.unpackArchive(data, "zip", { extractDir: dir });  // over the wheel
   boot.stage("Loaded Pyodide");
   watchForDeath(pyodide);
   boot.pythonStarts();
-  await pyodide.runPythonAsync(main, { filename: config.main });
+  await pyodide.runPythonAsync(new TextDecoder().decode(main), { filename: config.main });
 } catch (error) {
   boot.fail(`Python failed to start: ${error.message.trim().split("\n").at(-1)}`);
 }
