@@ -23,6 +23,7 @@
   const started = performance.now();
   const log = []; // [ms since this script ran, text]: read by the tests and the benchmark
   const downloads = new Set();
+  const handovers = []; // copies still being written: the worker is registered only once they are all there
   let stage = "Loading Python";
   let pythonOwnsStatus = false;
   let timer = 0;
@@ -86,7 +87,7 @@
   function handOver(url, response) {
     if (!window.isSecureContext || !window.caches || navigator.serviceWorker?.controller) return;
     const copy = response.clone(); // now: once Pyodide has read the body it can no longer be cloned
-    caches.open(HANDOVER).then((cache) => cache.put(url, copy)).catch(() => {});
+    handovers.push(caches.open(HANDOVER).then((cache) => cache.put(url, copy)).catch(() => {}));
   }
 
   const nativeFetch = window.fetch;
@@ -159,7 +160,9 @@
         notice.querySelector("button").addEventListener("click", () => location.reload(), { once: true });
         notice.hidden = false;
       });
-      navigator.serviceWorker.register("./sw.js").catch((error) => console.warn("offline support unavailable:", error));
+      Promise.allSettled(handovers)
+        .then(() => navigator.serviceWorker.register("./sw.js"))
+        .catch((error) => console.warn("offline support unavailable:", error));
     }
   }
 
