@@ -5,8 +5,6 @@ opened from files, and switches between the shipped models from the menu. Target
     python bench/bench_models.py [--dist dist] [--runs 7]
 """
 import argparse
-import io
-import json
 import os
 import statistics
 import sys
@@ -36,17 +34,12 @@ def original_files():
 def wide_files(filters=32, seed=0):
     """Our .json + .npz of Tiny VGG with `filters` filters per layer and random weights."""
     layers = weights.tiny_vgg_layers(filters=filters)
-    rng, shape, arrays = np.random.default_rng(seed), (64, 64, 3), {}
+    rng, shape = np.random.default_rng(seed), (64, 64, 3)
     for layer in layers:
         for param, param_shape in (layer.param_shapes(shape) or {}).items():
-            arrays[f"{layer.name}/{param}"] = (rng.standard_normal(param_shape) * 0.1).astype(np.float32)
-            setattr(layer, param, arrays[f"{layer.name}/{param}"])
+            setattr(layer, param, (rng.standard_normal(param_shape) * 0.1).astype(np.float32))
         shape = layer.output_shape(shape)
-    model = Model(layers, [f"class {i + 1}" for i in range(10)], name=f"wide-{filters}")
-    npz = io.BytesIO()
-    np.savez(npz, **arrays)
-    return [payload(f"wide-{filters}.json", json.dumps(weights.model_spec(model)).encode(), "application/json"),
-            payload(f"wide-{filters}.npz", npz.getvalue())]
+    return harness.model_files(Model(layers, [f"class {i + 1}" for i in range(10)], name=f"wide-{filters}"))
 
 
 def open_files(page, files):

@@ -234,11 +234,15 @@ def model_spec(model):
     return spec
 
 
+def model_arrays(model):
+    """The arrays of a model as its .npz holds them: {"<layer>/kernel": ..., "<layer>/bias": ...}."""
+    return {f"{l.name}/{p}": getattr(l, p) for l in model.layers for p in ("kernel", "bias") if getattr(l, p) is not None}
+
+
 def save_model(model, directory):
     """Write <directory>/<model.name>.json and .npz; return the JSON path."""
     os.makedirs(directory, exist_ok=True)
-    arrays = {f"{l.name}/{p}": getattr(l, p) for l in model.layers for p in ("kernel", "bias") if getattr(l, p) is not None}
-    np.savez_compressed(os.path.join(directory, model.name + ".npz"), **arrays)
+    np.savez_compressed(os.path.join(directory, model.name + ".npz"), **model_arrays(model))
     json_path = os.path.join(directory, model.name + ".json")
     with open(json_path, "w") as f:
         json.dump(model_spec(model), f, indent=2)

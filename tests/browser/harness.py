@@ -170,6 +170,20 @@ def point_at_cell(page, selector, row, col, rows, cols, click=False):
     (target.click if click else target.hover)(position=position)
 
 
+def model_files(model):
+    """A model's .json and .npz as Playwright file payloads for #model-upload."""
+    import io
+    import json
+
+    import numpy as np
+    from cnn_explainer import weights
+    arrays = io.BytesIO()
+    np.savez(arrays, **weights.model_arrays(model))
+    return [{"name": f"{model.name}.json", "mimeType": "application/json",
+             "buffer": json.dumps(weights.model_spec(model)).encode()},
+            {"name": f"{model.name}.npz", "mimeType": "application/octet-stream", "buffer": arrays.getvalue()}]
+
+
 def snapshot(dist, parent):
     """A private copy of dist, so that someone running `make dist` meanwhile cannot change files under a test."""
     copy = os.path.join(parent, "dist")

@@ -1,9 +1,6 @@
 """A model file whose names are markup: every name shows as text in the overview and in every view, never as markup."""
-import io
-import json
 import os
 
-import numpy as np
 import pytest
 
 import harness
@@ -15,27 +12,22 @@ HOSTILE = "<evil>\"&'"  # no slash: a layer name may not hold one
 NO_EVIL = "document.querySelectorAll('evil').length === 0"
 
 
-def hostile_files():
-    """The shipped model's weights under hostile layer, class and model names: (json bytes, npz bytes)."""
+def hostile_model():
+    """The shipped model's weights under hostile layer, class and model names."""
     model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
     for layer in model.layers:
         layer.name = f"{layer.name}{HOSTILE}"
     model.classes = [f"{HOSTILE}{c}" for c in model.classes]
     model.name = f"m{HOSTILE}"
     model.meta["description"] = f"A description with {HOSTILE} in it."
-    arrays = io.BytesIO()
-    np.savez(arrays, **{f"{l.name}/{p}": getattr(l, p) for l in model.layers for p in ("kernel", "bias")
-                        if getattr(l, p) is not None})
-    return json.dumps(weights.model_spec(model)).encode(), arrays.getvalue(), model
+    return model
 
 
 def test_every_name_from_a_model_file_is_text(browser, dist):
-    spec, arrays, model = hostile_files()
+    model = hostile_model()
     with harness.booted_page(browser, dist, viewport={"width": 1440, "height": 900}) as page:
         before = int(page.evaluate("document.body.dataset.renderCount"))
-        page.set_input_files("#model-upload", files=[
-            {"name": "hostile.json", "mimeType": "application/json", "buffer": spec},
-            {"name": "hostile.npz", "mimeType": "application/octet-stream", "buffer": arrays}])
+        page.set_input_files("#model-upload", files=harness.model_files(model))
         page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
         assert page.evaluate(NO_EVIL)
         assert page.inner_text("#message") == f"Loaded your model “{model.name}”."
@@ -93,17 +85,14 @@ def shown_state(page):
 
 
 def test_a_model_switch_that_fails_leaves_the_previous_model_and_picture(browser, dist):
-    spec, arrays, _model = hostile_files()
-    spec = json.loads(spec)
-    spec["name"] = "doomed"
+    model = hostile_model()
+    model.name = "doomed"
     with harness.booted_page(browser, dist) as page:
         before = shown_state(page)
         # the forward pass runs out of memory for these models (what a too-big model did before the budget existed)
         page.evaluate("(code) => pycnnBoot.pyodide.runPython(code, {globals: pycnnBoot.pyodide.toPy({DOOMED: "
                       "['doomed', 'tinyvgg-imagenette']})})", FAIL_RUN)
-        page.set_input_files("#model-upload", files=[
-            {"name": "doomed.json", "mimeType": "application/json", "buffer": json.dumps(spec).encode()},
-            {"name": "doomed.npz", "mimeType": "application/octet-stream", "buffer": arrays}])
+        page.set_input_files("#model-upload", files=harness.model_files(model))
         page.wait_for_function("document.querySelector('#message').textContent.includes('Could not switch')")
         assert "“doomed”: Unable to allocate 1.53 GiB. The previous model is still in use." in page.inner_text("#message")
         assert shown_state(page) == before, "the page was left half-switched"

@@ -1,14 +1,11 @@
 """Generated models of other shapes, opened in the page: deeper, wider, grey, small, big, strided, same-padded and
 compact ones draw without overlaps, predict what NumPy predicts natively, and explain their neurons."""
-import io
-import json
-
 import numpy as np
 import pytest
 from PIL import Image
 
 import harness
-from cnn_explainer import image, weights
+from cnn_explainer import image
 from cnn_explainer.model import Layer
 from helpers import random_model
 
@@ -53,16 +50,6 @@ OVERLAPS = """(() => {
 })()"""
 
 
-def files_of(model):
-    """Our .json + .npz of a model, as Playwright file payloads."""
-    arrays = io.BytesIO()
-    np.savez(arrays, **{f"{l.name}/{p}": getattr(l, p) for l in model.layers for p in ("kernel", "bias")
-                        if getattr(l, p) is not None})
-    return [{"name": f"{model.name}.json", "mimeType": "application/json",
-             "buffer": json.dumps(weights.model_spec(model)).encode()},
-            {"name": f"{model.name}.npz", "mimeType": "application/octet-stream", "buffer": arrays.getvalue()}]
-
-
 @pytest.fixture(scope="module")
 def app(browser, dist, tmp_path_factory):
     """A booted page at 1280×720, and a PNG with structure at every scale."""
@@ -79,7 +66,7 @@ def test_another_conv_stack_draws_cleanly_predicts_like_numpy_and_explains(app, 
     layers, shape, classes = MODELS[name]
     model = random_model(layers, [f"kind {i + 1}" for i in range(classes)], shape, seed=3, name=name)
     before = int(app.evaluate("document.body.dataset.renderCount"))
-    app.set_input_files("#model-upload", files=files_of(model))
+    app.set_input_files("#model-upload", files=harness.model_files(model))
     app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
     assert app.eval_on_selector("#model-select", "s => s.value") == name
     before = int(app.evaluate("document.body.dataset.renderCount"))
