@@ -50,5 +50,5 @@ def test_when_python_dies_the_page_says_so_and_offers_a_reload(browser, dist):
         assert page.is_visible("#python-stopped") and page.get_attribute("#python-stopped", "role") == "alert"
         assert "stopped working" in page.inner_text("#python-stopped")
         page.click("#python-stopped button")
-        page.wait_for_function("document.body.dataset.state === 'ready' && !document.body.dataset.python", timeout=60000)
+        page.wait_for_function("document.body?.dataset.state === 'ready' && !document.body.dataset.python", timeout=60000)
         assert page.is_hidden("#python-stopped")
