@@ -11,6 +11,7 @@ cumulative layout shift (CLS) from the start until a second after ready.
 """
 import argparse
 import collections
+import json
 import os
 import statistics
 import sys
@@ -77,6 +78,24 @@ def load(context, site, wait_for_worker=False):
     return page, page.evaluate("window.__readyAt") / 1000
 
 
+# Where a cold boot goes: boot.js's log of stages (ms since it ran) and main.py's own steps (ms since it started).
+PHASES = [("HTML, first paint, runtime download", None, "Starting Python"),
+          ("Pyodide start", "Starting Python", "Loading the app's Python files and model weights"),
+          ("NumPy install, our files unpacked", "Loading the app's Python files and model weights", "Starting the app")]
+
+
+def boot_phases(page):
+    """{phase: ms} of one booted page: the boot log's stages, then main.py's imports and app start-up."""
+    log = {text: ms for ms, text in reversed(page.evaluate("pycnnBoot.log"))}  # the first time each stage showed
+    offset = page.evaluate("window.__readyAt") - log["ready"]  # boot.js's clock → navigation start
+    phases = {name: log[end] + (offset if start is None else -log[start]) for name, start, end in PHASES}
+    steps = json.loads(page.evaluate("document.body.dataset.bootMs"))
+    phases["main.py: imports"] = steps["imports"]
+    phases["main.py: models, overview, first image"] = steps["first image"] - steps["imports"]
+    phases["rest, until ready"] = log["ready"] - log["Starting the app"] - steps["first image"]
+    return phases
+
+
 def transfer(log):
     """(body bytes, {path: times fetched with a body}) of a server log."""
     counts = collections.Counter(path.split("?")[0] for path, status, sent in log if status == 200)
@@ -94,7 +113,7 @@ def main(argv=None):
         return 1
     from playwright.sync_api import sync_playwright
 
-    results = collections.defaultdict(list)
+    results, phases = collections.defaultdict(list), collections.defaultdict(list)
     boot_bytes, all_bytes, twice = [], [], set()
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profiles:
         site = harness.Site(harness.snapshot(args.dist, profiles))
@@ -110,6 +129,8 @@ def main(argv=None):
             results["cold: largest contentful paint (s)"].append(paint["lcp"] / 1000)
             results["cold: layout shift, load + 1 s (CLS)"].append(paint["shift"])
             results["cold load to ready (s)"].append(seconds)
+            for name, ms in boot_phases(page).items():
+                phases[name].append(ms)
             boot_bytes.append(transfer(site.log)[0])
             page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90000)
             total, counts = transfer(site.log)
@@ -147,6 +168,9 @@ def main(argv=None):
         median, target = statistics.median(values), TARGETS.get(name)
         verdict = "" if target is None else ("  ok" if median <= target else "  MISSES") + f" (target ≤ {target:g})"
         print(f"  {name:38s} {median:9.3f}   [{min(values):.3f} – {max(values):.3f}]{verdict}")
+    print("  where a cold load's time goes (ms, medians):")
+    for name, values in phases.items():
+        print(f"    {name:44s} {statistics.median(values):7.0f}")
     print(f"  bytes from the server, cold load to ready:   {statistics.median(boot_bytes) / 1e6:.2f} MB")
     print(f"  bytes incl. the service worker's precache:   {statistics.median(all_bytes) / 1e6:.2f} MB")
     print("  fetched with a body more than once on a cold load: " + (", ".join(sorted(twice)) or "nothing"))
