@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+source tools/setup_lib.sh
 MINIBROWSER=/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
 missing=.cache/engines-missing
 
@@ -16,19 +17,7 @@ packages=()
 mkdir -p .cache
 rm -f "$missing"
 if [ ${#packages[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    sudo=()
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    sudo=(sudo -n env DEBIAN_FRONTEND=noninteractive)
-  else
-    echo "install_engines: ${packages[*]} missing and installing them needs root;" >&2
-    echo "  run as root (or with password-less sudo): apt-get update && apt-get install -y ${packages[*]}" >&2
-    exit 1
-  fi
-  if ! command -v apt-get >/dev/null; then
-    echo "install_engines: no apt-get here; install ${packages[*]} (Debian names) by hand" >&2
-    exit 1
-  fi
+  need_root install_engines "${packages[*]}"
   echo "install_engines: installing Debian's ${packages[*]}"
   "${sudo[@]}" apt-get update -q || echo "install_engines: apt-get update failed" >&2
   for package in "${packages[@]}"; do
@@ -45,16 +34,7 @@ if [ ! tests/engines/node_modules/.package-lock.json -nt tests/engines/package-l
   (cd tests/engines && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
-python=.venv/bin/python
-if [ ! -x "$python" ]; then
-  echo "install_engines: $python is missing; run make venv-dev first" >&2
-  exit 1
-fi
-if ! "$python" -c "import selenium" 2>/dev/null; then
-  pin=$(grep -E '^selenium==' requirements-dev.txt)
-  echo "install_engines: installing $pin into .venv"
-  "$python" -m pip install -q --disable-pip-version-check "$pin"
-fi
+pip_pin install_engines selenium selenium
 echo "install_engines: $(/usr/bin/firefox-esr --version 2>/dev/null || echo 'no firefox-esr'), WebKitGTK" \
   "$(dpkg-query -W -f '${Version}' webkit2gtk-driver 2>/dev/null || echo missing)," \
   "puppeteer-core $(node -p 'require("./tests/engines/node_modules/puppeteer-core/package.json").version')"
