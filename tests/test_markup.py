@@ -161,6 +161,8 @@ def builders(model):
         "gallery_html": markup.gallery_html(items, items[0]["file"]),
         "model_options_html": markup.model_options_html([HOSTILE, "b"], HOSTILE),
         "number_grid_html": markup.number_grid_html(np.zeros((2, 2)), 1.0, HOSTILE),
+        "products_sum_html": markup.products_sum_html(HOSTILE, np.zeros((3, 3)), 1.0, HOSTILE, np.ones((3, 3)),
+                                                      np.zeros((3, 3)), 0.0, 2, HOSTILE, 0.0),
         "code_html": markup.code_html([HOSTILE, "x = 1"], 7, HOSTILE),
         "grid_html": markup.grid_html(HOSTILE, (4, 5), HOSTILE),
         "code_index": markup.code_index(HOSTILE, 1, 2),
@@ -177,6 +179,18 @@ def test_every_builder_escapes_hostile_names_once(name):
     seen = "".join(page.texts) + "".join(v or "" for _, attrs in page.tags for v in attrs.values())
     assert "&amp;" not in seen and "&lt;" not in seen, f"{name} escaped a name twice"
     assert HOSTILE in seen or HOSTILE.replace("'", "") not in seen, f"{name} mangled a name"
+
+
+@pytest.mark.parametrize("phase", [0, 1, 2])
+def test_a_convolution_cell_shows_products_from_phase_1_and_its_sum_from_phase_2(phase):
+    window, kernel = np.arange(9.0).reshape(3, 3), np.full((3, 3), 0.5)
+    products = window * kernel
+    html = markup.products_sum_html("row 1, column 1", window, 8.0, "window", kernel, products, products.sum(), phase,
+                                    "forward pass:", 18.0)
+    assert html.count('<table class="nums"') == (2 if phase == 0 else 3)
+    result = re.search(r'<span class="result" data-value="([^"]+)">([^<]+)</span>', html)
+    assert float(result.group(1)) == 18.0 and result.group(2) == ("18.000" if phase == 2 else "?")
+    assert 'class="forward-value" data-value="18.0"' in html
 
 
 def test_no_name_goes_into_a_selector_or_an_id():

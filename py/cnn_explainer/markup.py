@@ -347,6 +347,21 @@ def number_grid_html(values, limit, label, highlight=None):
     return f'<table class="nums" aria-label="{escape(label)}">{"".join(rows)}</table>'
 
 
+def products_sum_html(where, window, window_limit, window_words, kernel, products, total, phase, check_words, forward):
+    """One convolution cell written out: the window × the kernel (= the products from phase 1), their sum (shown from
+    phase 2) and the value the forward pass computed there (`.result` beside `.forward-value`)."""
+    parts = [number_grid_html(window, window_limit, window_words), '<span class="op">×</span>',
+             number_grid_html(kernel, colormap.limit_of(kernel), _("kernel weights"))]
+    if phase >= 1:
+        parts += ['<span class="op">=</span>', number_grid_html(products, colormap.limit_of(products), _("products"))]
+    shown = fixed(total, 3) if phase == 2 else "?"
+    return (f'<p class="where">{escape(where)}</p><div class="tables">{"".join(parts)}</div>'
+            f'<p class="eq">{escape(_("sum of the products"))} = '
+            f'<span class="result" data-value="{float(total)!r}">{shown}</span></p>'
+            f'<p class="check">{escape(check_words)} '
+            f'<span class="forward-value" data-value="{float(forward)!r}">{number(forward)}</span></p>')
+
+
 def code_title(function):
     """Where a function lives, as the code panel's caption: py/cnn_explainer/steps.py · conv_cell."""
     return f"py/{function.__module__.replace('.', '/')}.py · {function.__qualname__}"

@@ -1,8 +1,7 @@
 """Convolution explained for one input channel: the 3×3 window × the kernel, summed, slides over the map."""
 from cnn_explainer import colormap, ops, steps
 from cnn_explainer.i18n import N_, _
-from cnn_explainer.markup import cell_text, number_grid_html, playground_button
-from cnn_explainer.numbers import fixed, number
+from cnn_explainer.markup import cell_text, playground_button, products_sum_html
 
 from .stepview import StepView
 
@@ -32,14 +31,6 @@ class ConvFormulaView(StepView):
     def formula_html(self, position, phase):
         """window ⊙ kernel = products, Σ = value, with this position's numbers."""
         window, products, total = steps.conv_cell(self.input_map, self.kernel, *position, self.stride)
-        parts = [number_grid_html(window, self.limits[0], _("input window")), '<span class="op">×</span>',
-                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), _("kernel weights"))]
-        if phase >= 1:
-            parts += ['<span class="op">=</span>', number_grid_html(products, colormap.limit_of(products), _("products"))]
-        shown = fixed(total, 3) if phase == 2 else "?"
-        forward = float(self.output_map[position])
-        total_words, check_words = _("sum of the products"), _("forward pass (intermediate map) at this cell:")
-        return (f'<p class="where">{cell_text(position)}</p><div class="tables">{"".join(parts)}</div>'
-                f'<p class="eq">{total_words} = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
-                f'<p class="check">{check_words} '
-                f'<span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')
+        return products_sum_html(cell_text(position), window, self.limits[0], _("input window"), self.kernel, products,
+                                 total, phase, _("forward pass (intermediate map) at this cell:"),
+                                 self.output_map[position])

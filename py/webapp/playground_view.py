@@ -9,7 +9,7 @@ from cnn_explainer import playground as pg
 from cnn_explainer import playground_markup as pm
 from cnn_explainer.i18n import _
 from cnn_explainer.markup import cell_text, number_grid_html
-from cnn_explainer.numbers import fixed, number
+from cnn_explainer.numbers import fixed
 
 from .dom import Listeners, closest, mark_code_line
 from .grids import Grid
@@ -204,17 +204,9 @@ class Playground:
         s = self.settings
         window, products, total = steps.conv_cell(self.padded, self.spread, *position, (s.stride, s.stride))
         taps, weighed = window[::s.dilation, ::s.dilation], products[::s.dilation, ::s.dilation]
-        parts = [number_grid_html(taps, self.limits[0], _("input cells under the weights")), '<span class="op">×</span>',
-                 number_grid_html(self.kernel, colormap.limit_of(self.kernel), _("kernel weights"))]
-        if phase >= 1:
-            parts += ['<span class="op">=</span>', number_grid_html(weighed, colormap.limit_of(weighed), _("products"))]
-        shown = fixed(total, 3) if phase == 2 else "?"
-        forward = float(self.output[position])
         where = _("output {cell}").format(cell=cell_text(position, self.output.shape))
-        total_words, check_words = _("sum of the products"), _("ops.conv2d at this cell:")
-        return (f'<p class="where">{where}</p><div class="tables">{"".join(parts)}</div>'
-                f'<p class="eq">{total_words} = <span class="result" data-value="{float(total)!r}">{shown}</span></p>'
-                f'<p class="check">{check_words} <span class="forward-value" data-value="{forward!r}">{number(forward)}</span></p>')
+        return markup.products_sum_html(where, taps, self.limits[0], _("input cells under the weights"), self.kernel,
+                                        weighed, total, phase, _("ops.conv2d at this cell:"), self.output[position])
 
     # ---- the controls -----------------------------------------------------------------------------------------------
 
