@@ -354,9 +354,9 @@ def products_sum_html(where, window, window_limit, window_words, kernel, product
              number_grid_html(kernel, colormap.limit_of(kernel), _("kernel weights"))]
     if phase >= 1:
         parts += ['<span class="op">=</span>', number_grid_html(products, colormap.limit_of(products), _("products"))]
-    shown = fixed(total, 3) if phase == 2 else "?"
+    shown, total_words = fixed(total, 3) if phase == 2 else "?", _("sum of the products")
     return (f'<p class="where">{escape(where)}</p><div class="tables">{"".join(parts)}</div>'
-            f'<p class="eq">{escape(_("sum of the products"))} = '
+            f'<p class="eq">{escape(total_words)} = '
             f'<span class="result" data-value="{float(total)!r}">{shown}</span></p>'
             f'<p class="check">{escape(check_words)} '
             f'<span class="forward-value" data-value="{float(forward)!r}">{number(forward)}</span></p>')
