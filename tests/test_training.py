@@ -24,4 +24,4 @@ def test_a_run_records_every_epoch_and_keeps_the_epoch_it_says(keep):
     net = train.TinyVGG()
     net.load_state_dict(run["state"])
     x_ho, y_ho = tiny_split(20, 1)
-    assert train.accuracy(net, x_ho, y_ho, (-1.0, 1.0))[0] == pytest.approx(accuracies[kept - 1], abs=1e-6)
+    assert train.evaluate(net, x_ho, y_ho, (-1.0, 1.0))[1] == pytest.approx(accuracies[kept - 1], abs=1e-6)
