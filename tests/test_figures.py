@@ -3,6 +3,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from cnn_explainer import figures
@@ -127,3 +128,13 @@ def test_the_training_facts_tell_the_seeds_when_several_were_trained():
                 "seeds": [{"seed": s, "holdout_accuracy": 0.6, "val_accuracy": 0.6} for s in range(3)]}
     html = figures.training_html(Model(tiny_vgg_layers(), [f"c{i}" for i in range(10)], meta={"training": training}))
     assert "<dt>seeds</dt><dd>3 trained, mean 67.7% on val (sd 0.9%); this one was best on the holdout</dd>" in html
+
+
+@pytest.mark.parametrize("threads, said", [(1, "12.5 minutes on 1 CPU thread"), (2, "12.5 minutes on 2 CPU threads"),
+                                           (None, "12.5 minutes on a 2-core CPU")])
+def test_the_training_time_says_on_how_many_threads_when_the_file_records_it(threads, said):
+    from cnn_explainer.model import Model
+    from cnn_explainer.weights import tiny_vgg_layers
+    training = {"minutes": 12.5} | ({"threads": threads} if threads else {})
+    html = figures.training_html(Model(tiny_vgg_layers(), [f"c{i}" for i in range(10)], meta={"training": training}))
+    assert f"<dt>training time</dt><dd>{said}</dd>" in html

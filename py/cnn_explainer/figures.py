@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import colormap, ops
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 from .markup import class_name, escape, number_grid_html
 from .numbers import fixed, number, percent
 
@@ -160,7 +160,10 @@ def training_html(model):
             count=len(seeds), mean=percent(training["val_accuracy_mean"]),
             sd=percent(training.get("val_accuracy_sd") or 0.0))))
     if "minutes" in training:
-        facts.append((_("training time"), _("{minutes} minutes on a 2-core CPU").format(minutes=training["minutes"])))
+        threads = training.get("threads")
+        spent = (ngettext("{minutes} minutes on {threads} CPU thread", "{minutes} minutes on {threads} CPU threads", threads)
+                 if isinstance(threads, int) and threads > 0 else _("{minutes} minutes on a 2-core CPU"))
+        facts.append((_("training time"), spent.format(minutes=training["minutes"], threads=threads)))
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts)
     history = training.get("history")
     curve = (curve_svg(history) if isinstance(history, list) and history
