@@ -185,7 +185,7 @@ def test_the_gallery_degrades_without_data(tmp_path):
     assert build_site.write_examples(out, None, os.path.join(REPO_ROOT, "weights"))["models"] == {}
     with open(os.path.join(out, "examples", "examples.json")) as f:
         manifest = json.load(f)
-    assert manifest["models"] == {} and manifest["note"].startswith("No example images in this build")
+    assert manifest["models"] == {} and manifest["note"]["message"].startswith("No example images in this build")
 
 
 def test_the_gallery_degrades_with_an_unrelated_data_folder(tmp_path):

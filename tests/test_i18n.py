@@ -91,13 +91,19 @@ def test_the_template_parser_finds_nested_and_attribute_only_elements():
 
 
 def test_the_build_s_gallery_notes_are_shown_translated_with_their_values(compiled):
-    note = markup.GALLERY_NOTES[0].format(datasets="tiny-imagenet-10-32px.tar", count=3)
+    note = markup.note_of(markup.GALLERY_NOTES[0], datasets="tiny-imagenet-10-32px.tar", count=3)
+    english = markup.GALLERY_NOTES[0].format(datasets="tiny-imagenet-10-32px.tar", count=3)
     try:
         i18n.use("zh", compiled)
         shown = markup.translated_note(note)
-        assert shown != note and "tiny-imagenet-10-32px.tar" in shown and "3" in shown
+        assert shown != english and "tiny-imagenet-10-32px.tar" in shown and "3" in shown
         assert re.search(r"[\u4e00-\u9fff]", shown)
         assert markup.translated_note("a note of someone else's build") == "a note of someone else's build"
     finally:
         i18n.use("en")
-    assert markup.translated_note(note) == note
+    assert markup.translated_note(note) == english
+
+
+@pytest.mark.parametrize("note", [{"message": "{missing}"}, {"values": {}}, {"message": "{0}", "values": {}}, 7, None])
+def test_a_malformed_gallery_note_shows_nothing_rather_than_failing(note):
+    assert markup.translated_note(note) == ""

@@ -141,7 +141,7 @@ def write_examples(out, data_dir, weights_dir):
     """Copy a few correctly classified held-out images per model into out/examples and write examples.json."""
     manifest_path = os.path.join(out, "examples", "examples.json")
     if data_dir is None:
-        manifest = {"models": {}, "note": markup.GALLERY_NOTES[1]}
+        manifest = {"models": {}, "note": markup.note_of(markup.GALLERY_NOTES[1])}
         write_json(manifest_path, manifest)
         return manifest
     roots = data.unpack(data_dir)
@@ -169,9 +169,9 @@ def write_examples(out, data_dir, weights_dir):
             square = prepare_for(model, os.path.join(out, default))[1]
             np.save(os.path.join(out, default_pixels_path(default)), np.asarray(square, dtype=np.uint8))
             sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
-    # the notes' wording lives in markup.GALLERY_NOTES, where the page finds it again to show it translated
-    note = (markup.GALLERY_NOTES[0].format(datasets=", ".join(sorted(sources)), count=EXAMPLES_PER_CLASS) if models
-            else markup.GALLERY_NOTES[2].format(folder=data_dir))
+    # the notes' wording lives in markup.GALLERY_NOTES; the page translates the message and fills in the values
+    note = (markup.note_of(markup.GALLERY_NOTES[0], datasets=", ".join(sorted(sources)), count=EXAMPLES_PER_CLASS)
+            if models else markup.note_of(markup.GALLERY_NOTES[2], folder=data_dir))
     manifest = {"models": models, "default": defaults, "note": note}
     write_json(manifest_path, manifest)
     return manifest

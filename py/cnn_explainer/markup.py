@@ -5,7 +5,6 @@ exactly where it inserts it, so nothing is escaped twice and nothing is left une
 """
 import functools
 import html
-import re
 
 import numpy as np
 
@@ -37,8 +36,8 @@ KNOWN_DESCRIPTIONS = (
     N_("Tiny VGG trained on the 10 Imagenette classes at 64 px."),
     ORIGINAL_DESCRIPTION,
 )
-# The notes that examples/examples.json can hold (written in English by the build, tools/build_site.py, and by the
-# page when the manifest cannot be loaded): gallery_note() recognises them and shows them translated.
+# The notes that examples/examples.json can hold (as note_of(message, values), written by the build,
+# tools/build_site.py, and by the page when the manifest cannot be loaded): shown translated by translated_note().
 GALLERY_NOTES = (
     N_("Held-out (val) images from {datasets}, decoded and stored as PNG: per model and class, the first "
        "{count} in sorted order that the model classifies correctly. ImageNet-derived images: "
@@ -282,25 +281,19 @@ def gallery_html(items, shown=None, size=40, lazy=False):
     return "".join(example_button(item, item["file"] == shown, size, lazy) for item in items)
 
 
-def _note_pattern(message):
-    """A regular expression matching a note made from this message, each {placeholder} a named group."""
-    parts = re.split(r"\{(\w+)\}", message)
-    return re.compile("".join(f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts)) + r"\Z",
-                      re.DOTALL)
-
-
-NOTE_PATTERNS = tuple((message, _note_pattern(message)) for message in GALLERY_NOTES)
+def note_of(message, **values):
+    """A gallery note as examples.json keeps it: one of GALLERY_NOTES in English and its values, translated when shown."""
+    return {"message": message, "values": {key: str(value) for key, value in values.items()}}
 
 
 def translated_note(note):
-    """A gallery note in the active language: one of GALLERY_NOTES (its values kept), else as it is."""
-    if not note:
-        return note
-    for message, pattern in NOTE_PATTERNS:
-        found = pattern.match(note)
-        if found:
-            return _(message).format(**found.groupdict())
-    return _(note)
+    """A note in the active language: a note_of() dict is translated and filled in; plain text is shown as it is."""
+    if isinstance(note, dict):
+        try:
+            return _(str(note["message"])).format(**note.get("values", {}))
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):  # someone else's malformed manifest
+            return ""
+    return _(note) if isinstance(note, str) else ""
 
 
 def gallery_note(examples, items):

@@ -7,7 +7,7 @@ import os
 import numpy as np
 from pyodide.http import pyfetch
 
-from cnn_explainer import weights
+from cnn_explainer import markup, weights
 from cnn_explainer.i18n import _
 from cnn_explainer.model import scale_pixels
 
@@ -54,7 +54,7 @@ async def examples_manifest():
     try:
         return json.loads((await fetch_bytes("examples/examples.json")).decode())
     except Exception as error:  # a missing gallery must not stop the app
-        return {"note": _("The example images could not be loaded ({error}).").format(error=error)}
+        return {"note": markup.note_of(markup.GALLERY_NOTES[3], error=error)}
 
 
 async def example_array(model, path, predecoded=False):
