@@ -14,20 +14,27 @@ import build_site  # noqa: E402
 pytestmark = pytest.mark.browser
 
 
+def visit(browser, url, wait_ready, **context_options):
+    """A first visit in a new context: (context, page) once the app is ready and, unless service workers are blocked,
+    the worker controls the page (installed: every file precached; activated; the page claimed)."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    if context_options.get("service_workers") != "block":
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
+    return context, page
+
+
 def first_visit_then_offline_reload(browser, new_site, prefix, boot_state, wait_ready, **context_options):
     """Visit once, wait for the service worker when allowed, stop the server, go offline, reload.
 
     The first visit must not download any big file twice (page and precache). Returns (context, page, state, label).
     """
     site = new_site(prefix)
-    context = browser.new_context(**context_options)
-    page = context.new_page()
-    page.goto(site.url)
-    wait_ready(page)
+    context, page = visit(browser, site.url, wait_ready, **context_options)
     first_label = page.get_attribute("#prediction", "data-label")
     if context_options.get("service_workers") != "block":
-        # Controlled means installed (every file precached) and activated; the worker claims the page.
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
         twice = collections.Counter(path for path, status, sent in site.log if status == 200 and sent > 100_000)
         assert not [path for path, n in twice.items() if n > 1], f"big files downloaded twice on the first visit: {twice}"
     site.stop()
@@ -66,7 +73,6 @@ def test_without_the_service_worker_the_offline_reload_fails(browser, new_site, 
         context.close()
 
 
-
 def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser, new_site, tmp_path, wait_ready):
     """Rebuild with one file changed: the next visit installs a new cache, drops the old one, fetches only that file."""
     source, out = tmp_path / "source", str(tmp_path / "dist")
@@ -77,12 +83,8 @@ def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser,
     data_dir = build_site.data.find_data_dir(None)
     first = build_site.build(out, data_dir, source=str(source))
     site = new_site("/", root=out)
-    context = browser.new_context()
+    context, page = visit(browser, site.url, wait_ready)
     try:
-        page = context.new_page()
-        page.goto(site.url)
-        wait_ready(page)
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
         assert [name.split()[-1] for name in page.evaluate("caches.keys()")] == [first]
 
         with open(source / "py" / "cnn_explainer" / "ops.py", "a") as f:
@@ -109,12 +111,8 @@ def test_a_returning_visitor_is_offered_the_new_release(browser, new_site, wait_
     import harness
     root = harness.snapshot(harness.DIST, str(tmp_path))
     site = new_site("/", root)
-    context = browser.new_context()
+    context, page = visit(browser, site.url, wait_ready)
     try:
-        page = context.new_page()
-        page.goto(site.url)
-        wait_ready(page)
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60000)
         assert page.is_hidden("#update-notice")
         with open(os.path.join(root, "sw.js")) as f:  # a new release: another worker (same files, another version)
             worker = f.read()
