@@ -214,7 +214,7 @@ def train_run(recipe, x_tr, y_tr, x_ho, y_ho, pr):
         print(f"seed {recipe['seed']}  epoch {epoch:3d}  loss {total / len(x_tr):.3f}  holdout {acc:.3f}  "
               f"{time.time() - t0:.0f} s", flush=True)
     return {"seed": recipe["seed"], "state": kept[1], "kept_epoch": kept[0], "holdout_accuracy": best,
-            "history": history, "minutes": (time.time() - t0) / 60}
+            "history": history, "minutes": (time.time() - t0) / 60, "threads": torch.get_num_threads()}
 
 
 def main(argv=None):
@@ -305,7 +305,7 @@ def main(argv=None):
                        "val_accuracy": round(run["val_accuracy"], 4)} for run in runs],
             "val_accuracy_mean": round(float(np.mean(val_runs)), 4),
             "val_accuracy_sd": round(float(np.std(val_runs, ddof=1)), 4) if len(runs) > 1 else None,
-            "minutes": round(shipped["minutes"], 1), "script": "training/train.py",
+            "minutes": round(shipped["minutes"], 1), "threads": shipped.get("threads"), "script": "training/train.py",
             "history": shipped["history"],
         },
     })
