@@ -158,6 +158,21 @@ def test_a_phone_shows_the_overview_without_sideways_scrolling(phone):
     small = [b for b in boxes(phone, "#network .node") if min(b["width"], b["height"]) < 44]
     assert not small, f"{len(small)} tap targets are smaller than 44 px, e.g. {small[0]}"
     assert not phone.is_visible(".keys"), "a phone has no Escape key to offer"
+
+
+def test_a_phone_never_scrolls_sideways_with_any_shipped_model(phone):
+    """Every model's numbers fit: the article's softmax table once grew 15 px too wide with Imagenette's."""
+    names = phone.evaluate("[...document.querySelectorAll('#model-select option')].map((o) => o.value)")
+    first = phone.eval_on_selector("#model-select", "s => s.value")
+    try:
+        for name in [n for n in names if n != first]:
+            phone.evaluate("delete document.body.dataset.modelSwitchMs")
+            phone.select_option("#model-select", name)
+            phone.wait_for_function("document.body.dataset.modelSwitchMs !== undefined", timeout=60000)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, f"{name}: the page scrolls sideways"
+    finally:
+        phone.select_option("#model-select", first)
+        phone.wait_for_function(f"document.querySelector('#model-select').value === {first!r}")
     assert "Tap any neuron" in phone.inner_text("#cue")
 
 
