@@ -85,6 +85,32 @@ def test_predict_json(model_files, photo):
     assert np.abs(probs - model.predict(prepare_for(model, photo)[0])).max() < 1e-6
 
 
+def test_predict_with_class_names_from_a_file(model_files, photo, tmp_path):
+    model, path = model_files
+    names = ["\u202eexe.png", "ladybug", "pizza", "bell pepper", "school bus", "koala", "espresso", "red panda",
+             "orange", "<b>car</b>"]
+    (tmp_path / "names.txt").write_text("\n".join(f"  {n}  " for n in names) + "\n\n", encoding="utf-8")
+    out = json.loads(run("predict", photo, "--model", path, "--classes", str(tmp_path / "names.txt"), "--json").stdout)
+    probs = model.predict(prepare_for(model, photo)[0])
+    assert out["classes"] == names and out["top"]["label"] == names[int(np.argmax(probs))]
+    text = run("predict", photo, "--model", path, "--classes", str(tmp_path / "names.txt")).stdout
+    assert text.startswith(names[int(np.argmax(probs))] + " (") and "<b>car</b>" in text
+    (tmp_path / "two.txt").write_text("cat\ndog\n")
+    assert_clean_error(run("predict", photo, "--model", path, "--classes", str(tmp_path / "two.txt")),
+                       "two.txt: Give 10 names, one per line (there are 2).")
+    (tmp_path / "long.txt").write_text("\n".join(["x" * 61] * 10))
+    assert_clean_error(run("predict", photo, "--model", path, "--classes", str(tmp_path / "long.txt")),
+                       "long.txt: A class name may have at most 60 characters.")
+    (tmp_path / "huge.txt").write_text("cat\n" * 2_000_000)
+    assert_clean_error(run("predict", photo, "--model", path, "--classes", str(tmp_path / "huge.txt")),
+                       "huge.txt: That is too much text for 10 names (1,620 characters at most).")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1") * 10)
+    assert_clean_error(run("predict", photo, "--model", path, "--classes", str(tmp_path / "latin1.txt")),
+                       "latin1.txt: not a UTF-8 text file")
+    assert_clean_error(run("predict", photo, "--model", path, "--classes", str(tmp_path / "absent.txt")),
+                       "absent.txt: cannot read")
+
+
 def test_predict_with_the_default_model(photo):
     if not os.path.exists(os.path.join(ROOT, "weights", "tinyvgg-tin10.json")):
         pytest.skip("weights/tinyvgg-tin10.json is not there yet (training has not finished)")

@@ -228,6 +228,16 @@ def test_truncated_jpeg_is_refused():
         prepare(data[: len(data) // 2])
 
 
+def test_a_jpeg_cut_inside_its_header_is_refused_in_our_words():
+    """Pillow's "Truncated File Read" (English, whatever the page's language) never reaches the visitor: our own
+    message, which the catalogue translates, does."""
+    data = encode(random_rgb((256, 256), seed=3), "JPEG", quality=90)
+    for length in (10, 100, 300):
+        with pytest.raises(ImageError) as info:
+            prepare(data[:length])
+        assert str(info.value) == "the image is damaged or cut short", length
+
+
 def test_truncated_png_is_refused(tmp_path):
     data = encode(random_rgb((128, 128), seed=5), "PNG")
     (tmp_path / "t.png").write_bytes(data[: len(data) // 3])

@@ -39,3 +39,15 @@ def test_positions_are_two_small_numbers():
     assert share.parse_at("4,7") == (4, 7)
     for bad in ("4", "4,7,1", "-1,2", "a,b", "99999,1", ""):
         assert share.parse_at(bad) is None, bad
+
+
+def test_only_ascii_digits_are_numbers():
+    """Unicode digits ("²", "¹", Arabic-Indic "٣") pass str.isdigit() but not int(): a link holding one is dropped."""
+    for bad in ("conv_1_2:²", "conv_1_2:0,channel:¹", "conv_1_2:٣", "conv_1_2:0,channel:٣", "conv_1_2:" + "9" * 400,
+                "conv_1_2:0,channel:" + "9" * 50, "conv_1_2:+1", "conv_1_2: 1", "conv_1_2:1_0", "conv_1_2:0,channel:-1"):
+        assert share.parse_view(bad, COLUMNS) is None, bad
+    for bad in ("²,1", "1,¹", "٣,٣", "1_0,2", " 1,2", "+1,2", "9" * 300 + ",1"):
+        assert share.parse_at(bad) is None, bad
+    assert share.small_number("٣") is None and share.small_number("²") is None and share.small_number("07") == 7
+    assert share.small_number("12", limit=12) is None and share.small_number("11", limit=12) == 11
+    assert share.decode("#view=conv_1_1:%C2%B2&model=tinyvgg-tin10") == {"view": "conv_1_1:²", "model": "tinyvgg-tin10"}

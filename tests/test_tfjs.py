@@ -454,3 +454,22 @@ def test_load_from_bytes(tmp_path, rng):
     model = tfjs.load_tfjs_bytes((tmp_path / "model.json").read_bytes(), shards, name="mine")
     image = rng.random((8, 8, 3)).astype(np.float32)
     assert model.name == "mine" and np.array_equal(model.predict(image), load_model(path).predict(image))
+
+
+def test_an_absurd_pixel_range_in_the_metadata_is_refused(tmp_path, rng):
+    path = write_tfjs(tmp_path, *bn_model(rng), userDefinedMetadata={"pixel_range": [0, 1e308]})
+    assert "input.pixel_range must be [low, high]: two numbers from -10,000 to 10,000" in load_error(path)
+
+
+def test_an_overlong_layer_name_is_refused_before_any_shard_is_read(tmp_path, rng):
+    path = edited(tmp_path, rng, lambda s: layers_of(s)[2]["config"].update(name="\u202e" + "r" * 2 * 2**20))
+    for file in os.listdir(tmp_path):
+        if file.endswith(".bin"):
+            os.remove(os.path.join(tmp_path, file))
+    assert load_error(path) == "model.json: the name of layer 3 has 2,097,153 characters; the most this page shows is 200"
+
+
+def test_a_dense_layer_after_a_pooling_says_a_flatten_is_missing(tmp_path, rng):
+    path = edited(tmp_path, rng, lambda s: layers_of(s).pop(4))
+    assert load_error(path) == ("model.json: layer 'dense': a dense layer needs a flat input, but it gets 3×3×4 maps: "
+                                "a Flatten layer is missing before it")

@@ -209,7 +209,7 @@ def test_window_too_big_for_the_input(tmp_path, saved):
     spec = json.loads(json.dumps(saved[2]))
     spec["input"].update(height=8, width=8)
     message = load_error(write(tmp_path, spec, saved[3]))
-    assert "does not fit" in message
+    assert message == "m.json: layer 'conv_2_1': its 3×3 kernel is larger than its 2×2 input"
 
 
 def test_last_layer_must_be_softmax(tmp_path, saved):
@@ -291,3 +291,80 @@ def test_class_names_typed_one_per_line():
         weights.parse_class_names("cat\ndog", 3)
     with pytest.raises(weights.WeightsError, match="at most 60 characters"):
         weights.parse_class_names("cat\ndog\n" + "x" * 61, 3)
+    with pytest.raises(weights.WeightsError, match="too much text for 3 names"):
+        weights.parse_class_names("cat\ndog\nbird" + " " * weights.class_text_limit(3), 3)
+    weights.parse_class_names("\n".join(["x" * 60] * 3) + "\n" * 900, 3)  # the longest names and blank lines pass
+
+
+def test_a_model_opened_twice_gets_its_own_name():
+    taken = {"tfjs-model": 1, "tfjs-model (2)": 2, "tinyvgg-tin10": 3}
+    assert weights.unique_name("new", taken) == "new"
+    assert weights.unique_name("tinyvgg-tin10", taken) == "tinyvgg-tin10 (2)"
+    assert weights.unique_name("tfjs-model", taken) == "tfjs-model (3)"
+
+
+@pytest.mark.parametrize("value", [[0, 1e308], [0, float("inf")], [float("nan"), 1], [1, 1], [1, 0], [0, 1e-9],
+                                   [-20000, 0], [True, 2], [0, "1"], [0, 1, 2]])
+def test_an_absurd_pixel_range_is_refused(tmp_path, saved, value):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["input"]["pixel_range"] = value
+    path = write(tmp_path, text=json.dumps(dict(spec, arrays="m.npz")), arrays=saved[3])
+    message = load_error(path)
+    assert "input.pixel_range must be [low, high]: two numbers from -10,000 to 10,000, low below high by at least 0.001" in message
+
+
+def test_sensible_pixel_ranges_are_accepted(tmp_path, saved):
+    for value in ([0, 1], [-1, 1], [0, 255], [-123.68, 151.061]):
+        spec = json.loads(json.dumps(saved[2]))
+        spec["input"]["pixel_range"] = value
+        assert load_model(write(tmp_path, spec, saved[3])).pixel_range == tuple(value)
+
+
+def test_a_dense_layer_right_after_a_convolution_says_a_flatten_is_missing(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"] = [layer for layer in spec["layers"] if layer["type"] != "flatten"]
+    message = load_error(write(tmp_path, spec, saved[3]))
+    assert message == ("m.json: layer 'dense': a dense layer needs a flat input, but it gets 13×13×10 maps: a Flatten "
+                       "layer is missing before it")
+
+
+def test_a_kernel_larger_than_its_input_is_said_as_such(tmp_path, saved):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][0]["kernel_size"] = [70, 70]
+    arrays = dict(saved[3], **{"conv_1_1/kernel": np.zeros((70, 70, 3, 10), np.float32)})
+    assert load_error(write(tmp_path, spec, arrays)) == "m.json: layer 'conv_1_1': its 70×70 kernel is larger than its 64×64 input"
+    spec["layers"][0]["kernel_size"] = [3, 3]
+    spec["layers"][4]["pool_size"] = [80, 2]
+    assert load_error(write(tmp_path, spec, saved[3])) == ("m.json: layer 'max_pool_1': its 80×2 pooling window is larger "
+                                                           "than its 60×60 input")
+
+
+@pytest.mark.parametrize("where,limit", [("name", 200), ("description", 2000), ("class", 200), ("layer", 200)])
+def test_overlong_names_in_a_model_file_are_refused(tmp_path, saved, where, limit):
+    spec = json.loads(json.dumps(saved[2]))
+    long = "\u202e" + "x" * limit
+    if where in ("name", "description"):
+        spec[where] = long
+    elif where == "class":
+        spec["classes"][3] = long
+    else:
+        spec["layers"][2]["name"] = long
+    message = load_error(write(tmp_path, spec, saved[3]))
+    what = {"name": "the model's name", "description": "the description", "class": "the name of class 4",
+            "layer": "the name of layer 3"}[where]
+    assert message == f"m.json: {what} has {limit + 1:,} characters; the most this page shows is {limit:,}"
+    spec = json.loads(json.dumps(saved[2]))
+    spec["name"] = 42
+    assert "'name' must be a non-empty text, got 42" in load_error(write(tmp_path, spec, saved[3]))
+
+
+def test_three_names_of_two_megabytes_are_refused_fast(saved):
+    import time
+    spec = json.loads(json.dumps(saved[2]))
+    big = "n" * 2 * 2**20
+    spec["name"], spec["classes"][0], spec["layers"][0]["name"] = big + "1", big + "2", big + "3"
+    text = json.dumps(spec).encode()
+    start = time.perf_counter()
+    with pytest.raises(WeightsError, match="the model's name has 2,097,153 characters"):
+        weights.load_model_bytes(text, b"not read")
+    assert time.perf_counter() - start < 1.0

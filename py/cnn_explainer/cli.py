@@ -26,9 +26,29 @@ def load_input(model, path):
         raise ImageError(f"{path}: {error}") from None
 
 
+def read_classes(model, path):
+    """The class names in a text file, one per line, checked as the page's "Class names…" dialog checks them."""
+    limit = weights.class_text_limit(len(model.classes))
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(4 * limit + 1)  # at most 4 bytes a character: the rest of a longer file is never read
+        # cut short, it is more characters than the limit whatever it holds: parse_class_names refuses it as too long
+        text = raw.decode("utf-8-sig", "replace" if len(raw) > 4 * limit else "strict")
+    except UnicodeDecodeError:
+        raise WeightsError(f"{path}: not a UTF-8 text file") from None
+    except OSError as error:
+        raise WeightsError(f"{path}: cannot read ({error.strerror or error})") from None
+    try:
+        return weights.parse_class_names(text, len(model.classes))
+    except WeightsError as error:
+        raise WeightsError(f"{path}: {error}") from None
+
+
 def predict(args):
     """Print the top class and every class probability (or the JSON of them with --json)."""
     model = weights.resolve_model(args.model)
+    if args.classes:
+        model.classes = read_classes(model, args.classes)
     acts = model.forward(load_input(model, args.image))
     probs = [float(p) for p in acts[model.layers[-1].name]]
     top = int(np.argmax(probs))
@@ -136,6 +156,8 @@ def build_parser():
     p = commands.add_parser("predict", help="classify one image")
     p.add_argument("image")
     p.add_argument("--json", action="store_true", help="print JSON: model, classes, probabilities, top, layers")
+    p.add_argument("--classes", metavar="FILE", help="name the classes: a text file, one name per line, in the model's "
+                                                     "order (for a model file that has none, such as a TF.js one)")
     p.set_defaults(run=predict)
     a = commands.add_parser("activations", help="save every layer's activation to an .npz")
     a.add_argument("image")

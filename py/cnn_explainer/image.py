@@ -40,7 +40,9 @@ def open_image(source):
     except Image.DecompressionBombError:
         raise ImageError(too_many_pixels()) from None
     except OSError as error:
-        raise ImageError(_("the file cannot be read ({error})").format(error=error)) from None
+        if error.errno is None:  # Pillow's own ("Truncated File Read", in English): a damaged file, said in our words
+            raise ImageError(_("the image is damaged or cut short")) from None
+        raise ImageError(_("the file cannot be read ({error})").format(error=error.strerror or error)) from None
     if image.format not in ACCEPTED_FORMATS:
         raise ImageError(_("{format} images are not accepted (use JPEG, PNG, WebP, GIF, BMP or TIFF)").format(
             format=image.format))

@@ -80,20 +80,23 @@ class Layer:
             return (int(np.prod(shape)),)
         if self.type == "dense":
             if len(shape) != 1:
-                raise ValueError(_("layer {name}: dense needs a flat input, got shape {shape}").format(
-                    name=repr(self.name), shape=shape))
+                raise ValueError(_("layer {name}: a dense layer needs a flat input, but it gets {shape} maps: a "
+                                   "Flatten layer is missing before it").format(
+                    name=repr(self.name), shape="×".join(str(n) for n in shape)))
             return (self.config["units"],)
         if len(shape) != 3:
             raise ValueError(_("layer {name}: {type} needs an (H, W, C) input, got shape {shape}").format(
                 name=repr(self.name), type=self.type, shape=shape))
         window, stride = self.window_and_stride()
+        if self.padding != "same" and (window[0] > shape[0] or window[1] > shape[1]):
+            message = (_("layer {name}: its {window} kernel is larger than its {size} input") if self.type == "conv2d"
+                       else _("layer {name}: its {window} pooling window is larger than its {size} input"))
+            raise ValueError(message.format(name=repr(self.name), window="×".join(str(n) for n in window),
+                                            size="×".join(str(n) for n in shape[:2])))
         if self.padding == "same":
             out = [-(-shape[i] // stride[i]) for i in (0, 1)]
         else:
             out = [(shape[i] - window[i]) // stride[i] + 1 for i in (0, 1)]
-        if min(out) < 1:
-            raise ValueError(_("layer {name}: a {window} window does not fit an input of shape {shape}").format(
-                name=repr(self.name), window=window, shape=shape))
         channels = self.config["filters"] if self.type == "conv2d" else shape[2]
         return (out[0], out[1], channels)
 

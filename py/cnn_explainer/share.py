@@ -6,12 +6,23 @@ Only things anyone can open are shared: a shipped model, a gallery example, the 
 open explanation (its neuron and the views stacked on it) and the position of its animation. A visitor's own image
 or model never goes into the address. Reading is strict: anything unknown or malformed is dropped, never obeyed.
 """
+import re
 from urllib.parse import parse_qsl, quote, urlencode
 
 KEYS = ("model", "example", "level", "lang", "view", "at")
 LEVELS = ("unit", "module", "global")
 SUBVIEWS = ("channel", "softmax", "playground")  # views opened on top of a neuron's view
 LONGEST = 300  # characters of one value: longer ones are not ours
+# ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() then refuses (or reads as another number)
+NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def small_number(text, limit=None):
+    """The number an address writes as plain ASCII digits (at most 6, below limit if given); None for anything else."""
+    if not isinstance(text, str) or NUMBER.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if limit is None or value < limit else None
 
 
 def encode(fields):
@@ -42,20 +53,28 @@ def parse_view(text, columns):
     """The stack of views a view field asks for, checked against the model's {layer: (kind, neurons)}; None if invalid."""
     first, *rest = text.split(",")
     layer, _, index = first.rpartition(":")
-    if layer not in columns or not index.isdigit() or int(index) >= columns[layer][1] or len(rest) > 2:
+    if layer not in columns or len(rest) > 2:
         return None
-    steps = [(layer, int(index))]
+    index = small_number(index, columns[layer][1])
+    if index is None:
+        return None
+    steps = [(layer, index)]
     for part in rest:
         name, _, number = part.partition(":")
-        if name not in SUBVIEWS or (name == "channel") != bool(number) or (number and not number.isdigit()):
+        if name not in SUBVIEWS or (name == "channel") != bool(number):
             return None
-        steps.append((name, int(number)) if number else (name,))
+        if number:
+            number = small_number(number)
+            if number is None:
+                return None
+        steps.append((name, number) if name == "channel" else (name,))
     return steps
 
 
 def parse_at(text):
     """A (row, column) position from "4,7" (counted from 0, as the code counts); None if it is not two small numbers."""
     parts = text.split(",")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+    numbers = [small_number(p, 10_000) for p in parts]
+    if len(numbers) != 2 or None in numbers:
         return None
-    return int(parts[0]), int(parts[1])
+    return numbers[0], numbers[1]

@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from .i18n import _
-from .weights import WeightsError, _require, model_from_spec, parse_spec
+from .weights import MAX_NAME, WeightsError, _require, check_text, model_from_spec, parse_spec
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024  # refused before any shard is read: far more than the browser can explain
 SUPPORTED = ("InputLayer", "Conv2D", "Activation", "ReLU", "Softmax", "MaxPooling2D", "Flatten", "Dense",
@@ -45,7 +45,9 @@ def _keras_layers(spec, where):
         in_entry = _("{where}: layer {index}").format(where=where, index=index)
         kind = _require(entry, "class_name", str, in_entry)
         layer_config = _require(entry, "config", dict, in_entry)
-        layers.append((kind, _require(layer_config, "name", str, in_entry), layer_config))
+        name = _require(layer_config, "name", str, in_entry)
+        check_text(name, MAX_NAME, _("the name of layer {number}").format(number=index + 1), where)
+        layers.append((kind, name, layer_config))
     if topology["class_name"] != "Sequential":
         for kind, name, _config in layers:
             if kind not in SUPPORTED:

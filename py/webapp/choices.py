@@ -72,8 +72,7 @@ async def open_model(app, files):
         show_message(_("Could not load that model: {error}. The current model is still in use.").format(error=error))
         return
     state = app.state
-    name = model.name if model.name not in state.models else f"{model.name} (uploaded)"
-    model.name = name
+    name = model.name = weights.unique_name(model.name, state.models)  # each upload its own entry, never a replacement
     if not await use_model(app, model, keep_image=True):
         return
     state.models[name] = model

@@ -193,7 +193,7 @@ def test_a_malformed_model_upload_is_refused_and_a_good_one_is_used(app, tmp_pat
     before = render_count(app)
     app.set_input_files("#model-upload", [os.path.join(weights, "tinyvgg-tin10.json"), os.path.join(weights, "tinyvgg-tin10.npz")])
     wait_render(app, before)
-    assert "(uploaded)" in app.eval_on_selector("#model-select", "s => s.value")
+    assert app.eval_on_selector("#model-select", "s => s.value") == "tinyvgg-tin10 (2)"
     assert app.get_attribute("#prediction", "data-label") == label  # same weights, same image, same answer
 
 
