@@ -79,9 +79,11 @@ def load(context, site, wait_for_worker=False):
 
 
 # Where a cold boot goes: boot.js's log of stages (ms since it ran) and main.py's own steps (ms since it started).
+# PyScript's steps (py:progress): Pyodide starts and installs NumPy ("passthrough": inside loadPyodide), then it
+# unpacks our files; "rest" is PyScript's own set-up, fetching main.py and what main.py does after its first image.
 PHASES = [("HTML, first paint, runtime download", None, "Starting Python"),
-          ("Pyodide start", "Starting Python", "Loading the app's Python files and model weights"),
-          ("NumPy install, our files unpacked", "Loading the app's Python files and model weights", "Starting the app")]
+          ("Pyodide start, NumPy install", "Starting Python", "Loading the app's Python files and model weights"),
+          ("our files unpacked", "Loading the app's Python files and model weights", "Starting the app")]
 
 
 def boot_phases(page):

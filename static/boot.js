@@ -1,7 +1,7 @@
-// Boot glue, loaded by index.html before start.mjs (which starts Python). The page already shows the network (drawn by the build); this
+// Boot glue, loaded by index.html before PyScript (which starts Python). The page already shows the network (drawn by the build); this
 // shows boot progress in one quiet line (#boot-status), remembers a neuron clicked before Python is up (Python opens
 // it once ready), turns a boot failure into a readable message (body data-state="error"), and registers the offline
-// service worker once the app is ready.
+// service worker once the app is ready; if Python dies later (out of memory), it says so and offers a reload.
 (() => {
   "use strict";
   const STALL_MS = 60000; // no progress at all for this long: give up with a message
@@ -14,8 +14,8 @@
   ];
   // The service worker's precache takes these copies instead of downloading the files again (same name as in sw.js).
   const HANDOVER = `pycnn-explainer ${ROOT} boot`;
-  const NEEDED = /\/(vendor|py|weights)\/|\/(boot\.json|app\.zip)$/; // a failed fetch of these stops the boot
-  const STAGES = {
+  const NEEDED = /\/(vendor|py|weights)\/|\/(pyscript\.json|app\.zip)$/; // a failed fetch of these stops the boot
+  const STAGES = { // PyScript's py:progress steps
     "Loading Pyodide": "Loading Python runtime",
     "Loading files": "Loading the app's Python files and model weights",
     "Loaded Pyodide": "Starting the app",
@@ -27,7 +27,7 @@
   let stage = "Loading Python";
   let pythonOwnsStatus = false;
   let timer = 0;
-  window.pycnnBoot = { log, stage: setStage, fail, pythonStarts };
+  window.pycnnBoot = { log, fail, pythonStarts };
 
   const state = () => document.body?.dataset.state;
   const booting = () => !["ready", "error"].includes(state());
@@ -110,14 +110,29 @@
     return response;
   };
 
-  // start.mjs reports each step of the boot.
-  function setStage(name) {
-    stage = STAGES[name] || name;
-    render();
+  addEventListener("py:progress", (event) => {
+    if (STAGES[event.detail]) {
+      stage = STAGES[event.detail];
+      render();
+    }
+  });
+
+  // Python is gone for good after a fatal error (e.g. out of memory): say so and offer a reload, not silence.
+  // on_fatal is the hook Pyodide calls from its fatal-error handler (meant for embedders; not in its public API).
+  function watchForDeath(pyodide) {
+    pyodide._api.on_fatal = () => {
+      const banner = document.getElementById("python-stopped");
+      banner.querySelector("button").addEventListener("click", () => location.reload(), { once: true });
+      banner.hidden = false;
+      document.body.dataset.python = "stopped";
+    };
   }
 
-  // The main script is about to run: from here the app writes its own status text.
-  function pythonStarts() {
+  // PyScript's interpreter is ready and the main script is about to run (static/hooks.mjs): from here the app
+  // writes its own status text.
+  function pythonStarts(pyodide) {
+    window.pycnnBoot.pyodide = pyodide; // for the benchmarks and the tests
+    watchForDeath(pyodide);
     render();
     pythonOwnsStatus = true;
   }
@@ -140,7 +155,14 @@
   });
 
   function watchBody() {
-    // The app reports readiness in data-state.
+    // PyScript reports Python errors in a .py-error element; the app reports readiness in data-state.
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.classList?.contains("py-error")) fail(`Python failed to start: ${node.textContent.trim().split("\n").at(-1)}`);
+        }
+      }
+    }).observe(document.body, { childList: true });
     new MutationObserver(() => {
       if (state() === "ready") ready();
     }).observe(document.body, { attributes: true, attributeFilter: ["data-state"] });

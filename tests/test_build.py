@@ -1,4 +1,4 @@
-"""The site build: vendored runtime verification, trimmed lock, boot config, service worker, gallery, no foreign URLs."""
+"""The site build: vendored runtime verification, trimmed lock, PyScript config, service worker, gallery, no foreign URLs."""
 import base64
 import hashlib
 import json
@@ -25,6 +25,13 @@ import vendor  # noqa: E402
 VENDOR_URLS = {
     # Pyodide's fallback for packages missing beside pyodide.mjs: used only under Node.js; a browser raises instead.
     "vendor/pyodide/pyodide.mjs": [r"https://cdn\.jsdelivr\.net/pyodide/"],
+    "vendor/pyscript/core-": [
+        r"https://cdn\.jsdelivr\.net/",  # default interpreter modules: unused, pyscript.json names the local pyodide.mjs
+        r"https://micropython\.org/", r"https://raw\.githubusercontent\.com/$",  # MicroPython's package installer: unused
+        r"https://docs\.pyscript\.net/", r"https://github\.com/pyscript/", r"https://pyscript\.github\.io/",  # error texts
+        r"(https?://|http://0\.0\.0\.0)$",  # string comparisons on location.href and package names
+    ],
+    "vendor/pyscript/LICENSE": [r"http://www\.apache\.org/"],  # licence text
 }
 NAMESPACES = ("http://www.w3.org/",)  # XML namespace names (SVG), identifiers that are never fetched
 URL = re.compile(r"https?://[^\s\"'`<>)\\]*")
@@ -93,20 +100,26 @@ def test_the_lock_lists_exactly_the_shipped_packages(built, vendor_cache):
     assert wheels == sorted(e["file_name"] for e in lock["packages"].values())
 
 
-def test_the_boot_config_names_our_own_files(built):
-    with open(os.path.join(built, "boot.json")) as f:
+def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
+    with open(os.path.join(built, "pyscript.json")) as f:
         config = json.load(f)
+    assert config["interpreter"] == "./vendor/pyodide/pyodide.mjs"  # without it PyScript takes Pyodide from a CDN
+    assert os.path.exists(os.path.join(built, config["interpreter"]))
     # Pillow is in the lock but not installed at boot: the app loads it after the first paint.
-    assert config["packages"] == ["numpy"]
-    assert config["archives"] == {"./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages"}
-    for path in (config["app"], config["main"], *config["archives"]):
+    assert config["packages"] == ["numpy"] and config["packages_cache"] == "passthrough"
+    assert config["files"] == {"./app.zip": "./*", "./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages/*"}
+    for path in (config["interpreter"], *config["files"]):
         assert os.path.exists(os.path.join(built, path)), path
-    with open(os.path.join(built, "static", "start.mjs")) as f:
-        assert 'from "../vendor/pyodide/pyodide.mjs"' in f.read()  # the interpreter of our own origin
+    with open(os.path.join(built, "index.html")) as f:
+        page = f.read()
+    assert '<script type="py" src="./py/webapp/main.py" config="./pyscript.json"></script>' in page
+    assert '<script type="module" src="./static/hooks.mjs"></script>' in page
+    with open(os.path.join(built, "static", "hooks.mjs")) as f:
+        assert 'from "../vendor/pyscript/core.js"' in f.read()  # PyScript of our own origin
     with zipfile.ZipFile(os.path.join(built, "app.zip")) as archive:
         names = set(archive.namelist())
     sources = {p[len("py/"):] for p in build_site.list_files(built) if p.startswith("py/") and p.endswith(".py")}
-    assert sources - names == {"webapp/main.py"}  # the script start.mjs runs is fetched on its own
+    assert sources - names == {"webapp/main.py"}  # the script PyScript runs is fetched on its own
     assert {p for p in build_site.list_files(built) if p.startswith("weights/")} <= names
     assert "cnn_explainer/__pycache__/ops.cpython-312.pyc" in names and "webapp/__pycache__/app.cpython-312.pyc" in names
 

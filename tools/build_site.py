@@ -28,6 +28,10 @@ DEFAULT_ORIGINAL = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-expl
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
 EXAMPLES_PER_CLASS = 3
 TEACHING = (0.6, 0.95)  # the default example's top probability: confident, yet with runners-up worth a look
+# PyScript's add-ons that only a page element asking for them imports (the editor's CodeMirror, the terminal's xterm,
+# MicroPython, the TOML reader, its stylesheet for those elements): left out of the site and its precache. Its plugins
+# themselves are a few KB and core.js imports all of them at start, so they ship.
+PYSCRIPT_UNUSED = re.compile(r"^(codemirror|index-|py-[A-Za-z0-9_]{8}\.js|mpy-|xterm|toml-|service-worker|storage|core\.css)")
 SKIP = re.compile(r"(__pycache__|\.egg-info|\.pyc$|\.mo$)")  # .mo: catalogues.py compiles the .po files in
 
 
@@ -58,13 +62,33 @@ def write_json(path, value):
         f.write("\n")
 
 
-def boot_config():
-    """What static/start.mjs loads: packages from the vendored lock, our code and weights as one archive (unpacked
-    into Python's working folder), the bytecode of NumPy's start-up modules over the installed wheel, the main script."""
+def pyscript_config():
+    """The PyScript config: our own interpreter, packages from the vendored lock, our code and weights as one archive
+    (unpacked into Python's working folder), the bytecode of NumPy's start-up modules over the installed wheel."""
+    # passthrough: Pyodide loads the packages from the lock itself, so micropip is neither shipped nor loaded.
     # Only NumPy is installed before the first paint; the app loads Pillow (also in the lock) right after it.
-    return {"packages": [p for p in vendor.PACKAGES if p != "pillow"], "app": "./app.zip", "app_dir": "/home/pyodide",
-            "archives": {"./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages"},
-            "main": "./py/webapp/main.py"}
+    return {"interpreter": "./vendor/pyodide/pyodide.mjs", "packages": [p for p in vendor.PACKAGES if p != "pillow"],
+            "packages_cache": "passthrough",
+            "files": {"./app.zip": "./*", "./vendor/pyodide/numpy_pyc.zip": "/lib/python3.12/site-packages/*"}}
+
+
+def boot_preloads(out):
+    """<link>s that start every download of Python's boot with the HTML instead of one after another as PyScript
+    reaches them (its config, Pyodide, the packages, then our files and main.py, each only after the step before)."""
+    with open(os.path.join(out, "vendor", "pyodide", "pyodide-lock.json")) as f:
+        lock = json.load(f)["packages"]
+    modules = ["vendor/pyscript/core.js", *(f"vendor/pyscript/{name}" for name in sorted(os.listdir(
+        os.path.join(out, "vendor", "pyscript"))) if name.startswith("core-")), "vendor/pyodide/pyodide.mjs",
+        "vendor/pyodide/pyodide.asm.js"]
+    files = ["pyscript.json", "vendor/pyodide/pyodide-lock.json", "vendor/pyodide/pyodide.asm.wasm",
+             "vendor/pyodide/python_stdlib.zip", "app.zip", "vendor/pyodide/numpy_pyc.zip", "py/webapp/main.py"]
+    links = [f'<link rel="modulepreload" href="./{path}">' for path in modules]
+    links += [f'<link rel="preload" as="fetch" crossorigin href="./{path}">' for path in files]
+    for name in pyscript_config()["packages"]:  # Pyodide fetches a wheel with its lock's hash as the integrity
+        digest = base64.b64encode(bytes.fromhex(lock[name]["sha256"])).decode()
+        links.append(f'<link rel="preload" as="fetch" crossorigin integrity="sha256-{digest}" '
+                     f'href="./vendor/pyodide/{lock[name]["file_name"]}">')
+    return "\n  ".join(links)
 
 
 def slug(text):
@@ -185,11 +209,12 @@ def write_first_paint(out, template_path, weights_dir, manifest):
     for spec_path in shipped_models(weights_dir):
         model = weights.load_model(os.path.join(weights_dir, spec_path))
         models[model.name] = model
+    boot = {"boot": boot_preloads(out)}
     if not models:  # nothing to draw: the page says so once Python is up
-        page = prerender.fill(template, {name: "" for name in prerender.MARKER.findall(template)})
+        page = prerender.fill(template, {**{name: "" for name in prerender.MARKER.findall(template)}, **boot})
     else:
         default = models.get(weights.DEFAULT_MODEL) or next(iter(models.values()))
-        page = prerender.first_paint(template, out, models, default, manifest)
+        page = prerender.first_paint(template, out, models, default, manifest, boot)
     page, _ = catalogues.keyed_template(page)  # each translatable element gets its key (see tools/catalogues.py)
     with open(os.path.join(out, "index.html"), "w") as f:
         f.write(page)
@@ -243,7 +268,7 @@ def is_previous_build(path):
     """True when path is absent, empty, or looks like an output of this script (safe to replace)."""
     if not os.path.exists(path):
         return True
-    made = os.path.exists(os.path.join(path, ".nojekyll")) and any(  # pyscript.json: a build of before start.mjs
+    made = os.path.exists(os.path.join(path, ".nojekyll")) and any(  # boot.json: a build of the start.mjs days
         os.path.exists(os.path.join(path, f)) for f in ("boot.json", "pyscript.json"))
     return os.path.isdir(path) and (not os.listdir(path) or made)
 
@@ -282,11 +307,12 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
     if fixture and write_original_model(staging, fixture):
         print(f"build: the original CNN Explainer's model from {fixture} is the third model ({ORIGINAL_NAME})")
     copy_tree(dirs["pyodide"], os.path.join(staging, "vendor", "pyodide"))
+    copy_tree(dirs["pyscript"], os.path.join(staging, "vendor", "pyscript"), PYSCRIPT_UNUSED)
     open(os.path.join(staging, ".nojekyll"), "w").close()
     with open(os.path.join(staging, "vendor", "pyodide", "pyodide-lock.json")) as f:
         numpy_wheel = json.load(f)["packages"]["numpy"]["file_name"]
     bytecode.build(staging, numpy_wheel)
-    write_json(os.path.join(staging, "boot.json"), boot_config())
+    write_json(os.path.join(staging, "pyscript.json"), pyscript_config())
     manifest = write_examples(staging, data_dir if examples else None, os.path.join(staging, "weights"))
     write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(staging, "weights"), manifest)
     keep_only_the_main_script(staging)

@@ -90,7 +90,7 @@ def app_zip(out, packages=("cnn_explainer", "webapp"), script="webapp/main.py"):
     with tempfile.TemporaryDirectory() as folder:
         for package in packages:
             shutil.copytree(os.path.join(out, "py", package), os.path.join(folder, package))
-        os.remove(os.path.join(folder, script))  # run by static/start.mjs as a script (with top-level await), never imported
+        os.remove(os.path.join(folder, script))  # run by PyScript as a script (with top-level await), never imported
         shutil.copytree(os.path.join(out, "weights"), os.path.join(folder, "weights"))
         compile_tree(os.path.join(out, "vendor", "pyodide"), folder)
         write_zip(folder, os.path.join(out, "app.zip"), keep=lambda rel: not rel.endswith(".po"))  # .mo is what runs

@@ -50,8 +50,9 @@ def write_strips(model, acts, hidden, limits, out):
     return sprites
 
 
-def first_paint(template, out, models, model, manifest):
-    """The built index.html: the template filled with the first paint of `model` (strip images written into out)."""
+def first_paint(template, out, models, model, manifest, extra=None):
+    """The built index.html: the template filled with the first paint of `model` (strip images written into out)
+    and any extra fragments."""
     items = manifest.get("models", {}).get(model.name, [])
     shown = manifest.get("default", {}).get(model.name)
     if shown:
@@ -81,6 +82,7 @@ def first_paint(template, out, models, model, manifest):
         "network": markup.overview_html(model, columns, nodes, edges, size, probabilities, sprites),
         "model-info": markup.escape(markup.model_info(model)),
         "legends": markup.overview_legends_html(model, hidden, limits, "module"),
+        **(extra or {}),
     }
     if template.count(BODY) != 1:
         raise ValueError(f"the page template must contain {BODY!r} exactly once")

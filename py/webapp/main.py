@@ -89,7 +89,7 @@ async def boot(app):
 
 app = App()
 try:
-    await boot(app)  # noqa: F704 (static/start.mjs runs this file with top-level await)
+    await boot(app)  # noqa: F704 (PyScript runs this file with top-level await)
 except Exception as error:
     js.console.error(f"boot failed: {error!r}")
     set_text("#boot-status", _("The app could not start: {error}").format(error=error))

@@ -36,9 +36,9 @@ COMPARE = """async () => {
 
 
 def held_boot(page, url):
-    """Open the page with our Python loader held back (Python cannot start until release() is called)."""
+    """Open the page with PyScript held back (Python cannot start until release() is called)."""
     held = []
-    page.route("**/static/start.mjs", lambda route: held.append(route))
+    page.route("**/static/hooks.mjs", lambda route: held.append(route))
     page.goto(url, wait_until="commit")
     page.wait_for_function("document.querySelectorAll('#network .node').length === 113")
     page.wait_for_function("() => [...document.querySelectorAll('link[rel=preload][as=image]')].length > 0")
