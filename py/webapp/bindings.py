@@ -12,6 +12,7 @@ from cnn_explainer.i18n import _
 from .app import show_message
 from .camera import Camera
 from .choices import open_model, show_example, show_upload, use_model
+from .console_panel import ConsolePanel
 from .dom import closest, one, set_text
 from .softmax_view import SoftmaxView
 
@@ -286,6 +287,12 @@ def bind(app):
     def on_turn(event):
         """The window crossed the phone width: the open view lays itself out again."""
         explainer.refresh()
+
+    panel = ConsolePanel(app)
+    for event, selector, handler in (("click", "#console-open", panel.toggle), ("click", "#console-close", panel.toggle),
+                                     ("click", "#console-reset", panel.reset), ("keydown", "#console-input", panel.on_key)):
+        on(event, selector)(handler)
+    one("#console-open").disabled = False  # Python is here now
 
     # bound for the page's whole life, so its proxy is never released
     js.window.matchMedia(PHONE).addEventListener("change", create_proxy(guarded(on_turn)))
