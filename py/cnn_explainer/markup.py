@@ -39,12 +39,12 @@ KNOWN_DESCRIPTIONS = (
 # The notes that examples/examples.json can hold (as note_of(message, values), written by the build,
 # tools/build_site.py, and by the page when the manifest cannot be loaded): shown translated by translated_note().
 GALLERY_NOTES = (
-    N_("Held-out (val) images from {datasets}, decoded and stored as PNG: per model and class, the first "
-       "{count} in sorted order that the model classifies correctly. ImageNet-derived images: "
-       "non-commercial research and education use only."),
-    N_("No example images in this build: no data folder was given "
-       "(build with --data DIR, or put the data in ../shared/data). Use your own image."),
-    N_("No example images in this build: no data set in {folder} matches a shipped model. Upload your own image."),
+    N_("Held-out (val) images from {datasets}, never used in training, stored as 64×64 PNG: per class, the first "
+       "{count} in sorted order that our model trained on that data set classifies correctly. ImageNet-derived "
+       "images: non-commercial research and education use only."),
+    N_("No example images in this build (built with --no-examples, or without the examples/ folder). "
+       "Use your own image."),
+    N_("No example images in this build: examples/ has none for the shipped models. Use your own image."),
     N_("The example images could not be loaded ({error})."),
 )
 
