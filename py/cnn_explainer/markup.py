@@ -5,6 +5,7 @@ exactly where it inserts it, so nothing is escaped twice and nothing is left une
 """
 import functools
 import html
+import unicodedata
 
 import numpy as np
 
@@ -54,9 +55,25 @@ def escape(text):
     return html.escape(str(text), quote=True)
 
 
+# Explicit bidi controls (embeddings, overrides, isolates): in a name from someone's file they only ever reorder what
+# the page writes around it ("Prediction: %6.77 exe.png"), so they are dropped wherever such text is shown.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+RIGHT_TO_LEFT = ("R", "AL", "AN")  # bidi classes that can pull neighbouring numbers and punctuation into their run
+
+
+def isolate(text):
+    """Text from someone's file, safe to place in a sentence, a menu option, an attribute or SVG: its bidi controls
+    dropped and, if it holds right-to-left letters, wrapped in FSI … PDI (what <bdi> does, but valid everywhere)."""
+    text = str(text).translate(BIDI_CONTROLS)
+    if any(unicodedata.bidirectional(c) in RIGHT_TO_LEFT for c in text):
+        return f"\u2068{text}\u2069"
+    return text
+
+
 def class_name(name):
-    """A class name in the active language (a shipped model's are translated; any other passes through unchanged)."""
-    return _(name) if name else name
+    """A class name in the active language (a shipped model's are translated; any other, from someone's file, is
+    isolated: it never reorders the text around it)."""
+    return isolate(_(name)) if name else name
 
 
 def _channel_message(index, channels):
@@ -305,14 +322,14 @@ def gallery_note(examples, items):
 
 def model_options_html(names, selected):
     """The model menu's options."""
-    return "".join(f'<option value="{escape(n)}"{" selected" if n == selected else ""}>{escape(n)}</option>'
+    return "".join(f'<option value="{escape(n)}"{" selected" if n == selected else ""}>{escape(isolate(n))}</option>'
                    for n in names)
 
 
 def model_info(model):
     """One sentence about a model: its description and its held-out accuracy."""
     description = model.meta.get("description", "")
-    text = _(description) if description in KNOWN_DESCRIPTIONS else description
+    text = _(description) if description in KNOWN_DESCRIPTIONS else isolate(description)
     accuracy = model.meta.get("training", {}).get("val_accuracy")
     if accuracy is not None:
         sentence = _("Top-1 accuracy on held-out images: {percent}.").format(percent=f"{100 * accuracy:.1f}%")

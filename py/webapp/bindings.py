@@ -128,7 +128,9 @@ def bind(app):
     @on("click", "#classes-open")
     def on_classes_open(event):
         """The visitor's own model: name its classes (a TF.js file rarely carries them)."""
-        one("#classes-text").value = "\n".join(state.model.classes)
+        text = one("#classes-text")
+        text.value = "\n".join(state.model.classes)
+        text.maxLength = weights.class_text_limit(len(state.model.classes))  # a paste of megabytes is cut at once
         set_text("#classes-status", "")
         one("#classes").showModal()
 

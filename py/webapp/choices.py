@@ -4,7 +4,7 @@ import time
 import js
 from js import document
 
-from cnn_explainer import tfjs, weights
+from cnn_explainer import markup, tfjs, weights
 from cnn_explainer.i18n import _
 from cnn_explainer.model import ramp_pixels, rescale, scale_pixels
 
@@ -34,7 +34,7 @@ async def show_default(app):
 
 async def show_upload(app, file):
     """Prepare the visitor's image file; on bad input say why and keep the current view."""
-    name = file.name or _("your image")
+    name = markup.isolate(file.name) if file.name else _("your image")  # (a file name is someone's text: isolated)
     image = await image_module()
     try:
         array, _square = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
@@ -52,15 +52,15 @@ async def read_model(files):
     if json_file is None:
         raise weights.WeightsError(_("Choose the files of a model together: its .json and its .npz, or a TF.js "
                                      "model.json and its .bin files."))
-    json_bytes = await read_file(json_file, weights.WeightsError)
-    if tfjs.is_tfjs(weights.parse_spec(json_bytes, json_file.name)):
+    json_bytes, where = await read_file(json_file, weights.WeightsError), markup.isolate(json_file.name)
+    if tfjs.is_tfjs(weights.parse_spec(json_bytes, where)):
         shards = {f.name: await read_file(f, weights.WeightsError) for f in files if f.name.endswith(".bin")}
         stem = json_file.name.rsplit(".", 1)[0]
-        return tfjs.load_tfjs_bytes(json_bytes, shards, json_file.name, "tfjs-model" if stem == "model" else stem)
+        return tfjs.load_tfjs_bytes(json_bytes, shards, where, "tfjs-model" if stem == "model" else stem)
     npz_file = next((f for f in files if f.name.endswith(".npz")), None)
     if npz_file is None:
         raise weights.WeightsError(_("Choose both files of a model together: its .json and its .npz."))
-    return weights.load_model_bytes(json_bytes, await read_file(npz_file, weights.WeightsError), json_file.name)
+    return weights.load_model_bytes(json_bytes, await read_file(npz_file, weights.WeightsError), where)
 
 
 async def open_model(app, files):
@@ -77,10 +77,10 @@ async def open_model(app, files):
         return
     state.models[name] = model
     option = document.createElement("option")
-    option.value = option.textContent = name
+    option.value, option.textContent = name, markup.isolate(name)
     one("#model-select").appendChild(option)
     one("#model-select").value = name
-    show_message(_("Loaded your model “{name}”.").format(name=name), "info")
+    show_message(_("Loaded your model “{name}”.").format(name=markup.isolate(name)), "info")
     document.body.dataset.modelOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"  # read, check, build, first draw
 
 
@@ -108,5 +108,5 @@ async def use_model(app, model, keep_image=False):
             app.show_image(array, url, caption, example)
         one("#model-select").value = old_model.name
         show_message(_("Could not switch to the model “{name}”: {error}. The previous model is still in use.").format(
-            name=model.name, error=error or type(error).__name__))
+            name=markup.isolate(model.name), error=error or type(error).__name__))
         return False
