@@ -124,10 +124,11 @@ def own(browser, dist):
 def test_every_upload_of_one_file_name_is_its_own_entry(own):
     """A third model.json replaced the second: two menu entries then opened the same model."""
     model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
-    for n in range(1, 4):
+    for n, name in enumerate(["model", "model (2)", "model (3)"], 1):
         model.name, model.classes = "model", [f"{c} {n}" for c in model.classes]
         upload_model(own, model)
-        own.wait_for_function(f"document.querySelector('#network .node.out .cls')?.textContent.endsWith(' {n}')")
+        own.wait_for_function("(name) => document.querySelector('#model-select').value === name && document"
+                              ".querySelector('#message').textContent.startsWith('Loaded')", arg=name)
     names = own.eval_on_selector_all("#model-select option", "os => os.map(o => o.value)")
     assert names[-3:] == ["model", "model (2)", "model (3)"]
     for n, name in enumerate(names[-3:], 1):
