@@ -19,6 +19,7 @@ KIND_TITLES = {"input": N_("input"), "conv2d": N_("convolution"), "relu": N_("Re
 CHANNEL_NAMES = (N_("red"), N_("green"), N_("blue"))
 PROBABILITY_GRADIENT = "rgb(241,245,249), rgb(30,64,175)"
 RAMP_CAPTION = N_("A colour ramp (no example images in this build)")
+PREVIEW_ALT = N_("The image the network is looking at")  # the toolbar's picture (the build writes it in English)
 # The class names of the shipped models (weights/*.json "classes"), so that they are translated wherever they are
 # shown (class_name()); a class name of someone's own model has no translation and passes through unchanged.
 KNOWN_CLASS_NAMES = (
@@ -136,9 +137,11 @@ def edges_svg(columns, edges):
 
 
 def column_label(column, wide, tall):
-    """The label of a column: its name, what it does and its shape."""
+    """The label of a column: its name, what it does and its shape (a name that is just the word "input" or "output"
+    is that word, translated; any other name is the model's own)."""
+    name = _(KIND_TITLES[column.kind]) if column.name == column.kind else column.name
     return (f'<div class="col-label kind-{column.kind}" style="{placement(wide, tall)}">'
-            f'<span class="col-name">{escape(column.name)}</span>'
+            f'<span class="col-name">{escape(name)}</span>'
             f'<span class="col-kind">{escape(_(KIND_TITLES[column.kind]))}</span>'
             f'<span class="col-shape">{escape(shape_text(column.shape))}</span></div>')
 

@@ -69,6 +69,7 @@ class App:
         elif preview.getAttribute("src") != preview_url:
             preview.src = preview_url
         if previous_url.startswith("blob:") and previous_url != preview_url:
+        preview.alt = _(markup.PREVIEW_ALT)
             js.URL.revokeObjectURL(previous_url)  # the previous upload's file: released, not kept for the session
         set_text("#input-caption", caption)
         self.mark_example()

@@ -96,6 +96,18 @@ def test_every_view_speaks_chinese(chinese, layer, index, view):
     assert page.console_errors == []
 
 
+def test_the_picture_s_text_and_the_input_and_output_columns_are_chinese(chinese):
+    """The toolbar picture's alt text and the names of the input and output columns (the page's own words, not a
+    model's layer names) are translated."""
+    page = chinese
+    alt = page.get_attribute("#input-preview", "alt")
+    names = page.eval_on_selector_all("#network .col-label:is(.kind-input, .kind-output) .col-name", "ns => ns.map(n => n.textContent)")
+    assert re.search(r"[\u4e00-\u9fff]", alt) and not re.search("[A-Za-z]", alt), alt
+    assert names == ["输入", "输出"], names
+    text = page.inner_text("body")
+    assert "交互演示" in text and "演练场" not in text
+
+
 def test_the_menu_switches_back_and_the_choice_is_remembered(chinese):
     page = chinese
     page.select_option("#lang-select", "en")
