@@ -73,7 +73,7 @@ class Overview:
 
     def highlight(self, layer, index):
         """Emphasise a neuron, its incoming edges and its source neurons; return the info line's text."""
-        self.clear_highlight()
+        self.unlight()  # "focusing" stays on: taking it off and on again would restyle every neuron and edge
         position = self.position_of[layer]
         marked = [self.node(layer, index)]
         group = one(f'#edges g[data-target="{position}:{int(index)}"]', self.root)
@@ -89,11 +89,15 @@ class Overview:
         self.highlighted = marked
         return markup.hover_text(layer, self.kind_of[layer], index, self.acts, self.model.classes)
 
-    def clear_highlight(self):
-        """Remove any highlight."""
+    def unlight(self):
+        """Take the highlight off the lit elements."""
         for element in self.highlighted:
             element.classList.remove("lit")
         self.highlighted = []
+
+    def clear_highlight(self):
+        """Remove any highlight."""
+        self.unlight()
         self.root.classList.remove("focusing")
 
     def pin(self, layer, index):
@@ -115,12 +119,13 @@ class Overview:
         """Shrink the overview into a rail left of an explanation of `layer`: later columns fade, the panel gets the rest."""
         position = self.position_of[layer]
         place = layout.rail(self.columns, self.size, position)
-        style = stage.style
+        # set on the elements that use them (not inherited, app.css): set on the stage they would restyle every neuron
+        style = one(".net", self.root).style
         style.setProperty("--rail-scale", f"{place.scale:.4f}")
         style.setProperty("--rail-shift", f"{100 * place.shift / layout.WIDTH:.4f}")
-        style.setProperty("--panel-left", f"{100 * place.panel_left / layout.WIDTH:.4f}")
         cut = layout.tall_cut(self.columns, position)
         style.setProperty("--tall-cut", f"{layout.TALL_WIDTH} / {cut:.1f}")
+        one("#explain").style.setProperty("--panel-left", f"{100 * place.panel_left / layout.WIDTH:.4f}")
         for group in self.groups:
             group.classList.toggle("after", int(group.dataset.col) > position)
         self.rail_position = position
