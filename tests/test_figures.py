@@ -69,6 +69,16 @@ def test_the_softmax_figure_equals_scipy(rng):
     assert "<img" not in html and "&lt;img" in html
 
 
+def test_the_softmax_figure_of_10000_classes_lists_the_top_ten_and_sums_the_rest(rng):
+    logits = rng.normal(0, 2, 10000)
+    html = figures.softmax_html(logits, [f"class {i}" for i in range(10000)])
+    reference = softmax(logits)
+    order = [int(k) for k in re.findall(r'data-class-index="(\d+)"', html)]
+    assert order == list(np.argsort(-reference)[:10])
+    rest = 1 - np.sort(reference)[::-1][:10].sum()
+    assert f"… 9,990 more classes, together {100 * rest:.1f}%" in html and html.count("<tr") == 12
+
+
 def test_the_training_facts_come_from_the_weights_file_and_are_escaped():
     model = load_model(f"{ROOT}/weights/tinyvgg-tin10.json")
     with open(f"{ROOT}/weights/tinyvgg-tin10.json") as f:

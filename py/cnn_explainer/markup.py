@@ -149,8 +149,12 @@ def column_label(column, wide, tall):
 def more_note(column, wide, tall):
     """The note under a compact column: how many of its neurons are not drawn."""
     count, shown = column.shape[-1], layout.drawn(column)
-    title = _("Only the first {shown} of {count} neurons are drawn here; every one is computed.").format(
-        shown=shown, count=count)
+    if column.kind == "output":
+        title = _("The {shown} most probable of {count} classes for this image are drawn here; the softmax view "
+                  "lists and finds every class.").format(shown=shown, count=count)
+    else:
+        title = _("Only the first {shown} of {count} neurons are drawn here; every one is computed.").format(
+            shown=shown, count=count)
     return (f'<div class="col-more" style="{placement(wide, tall)}" title="{escape(title)}">'
             + escape(_("+{count} more").format(count=count - shown)) + "</div>")
 

@@ -4,6 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import steps
+from .i18n import _
 from .markup import class_name
 from .numbers import number
 
@@ -116,13 +117,16 @@ def exp_html(logit, digits=3):
 def softmax_table(logits, classes):
     """One SoftmaxTerm per class: its logit, e^logit and its share of the sum (the probability)."""
     exps, total, shares = steps.softmax_terms(logits)
-    return [SoftmaxTerm(j, classes[j], float(logits[j]), float(exps[j]), float(shares[j])) for j in range(len(classes))], float(total)
+    columns = zip(np.asarray(logits, dtype=np.float64).tolist(), np.asarray(exps).tolist(), np.asarray(shares).tolist())
+    return [SoftmaxTerm(j, classes[j], *values) for j, values in enumerate(columns)], float(total)  # one list per column: fast
 
 
-def softmax_formula(terms, total, chosen):
+def softmax_formula(terms, total, chosen, shown=None):
     """The softmax of class `chosen` as text, with the real numbers: p = e^(z) / (e^(z1) + …) = a / s = p
-    (the class name in the active language)."""
+    (the class name in the active language); `shown` (some of the terms) writes only those out and counts the rest."""
     term = terms[chosen]
-    denominator = " + ".join(exp_text(t.logit) for t in terms)
+    denominator = " + ".join(exp_text(t.logit) for t in (terms if shown is None else shown))
+    if shown is not None and len(shown) < len(terms):
+        denominator += " + " + _("{count} more terms").format(count=len(terms) - len(shown))
     return (f"p({class_name(term.name)}) = {exp_text(term.logit)} / ({denominator}) = "
             f"{number(term.exp)} / {number(total)} = {number(term.share, 4)}")

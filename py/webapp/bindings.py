@@ -6,7 +6,7 @@ import js
 from js import document
 from pyodide.ffi import create_proxy
 
-from cnn_explainer import layout, weights
+from cnn_explainer import weights
 from cnn_explainer.i18n import _
 
 from .app import show_message
@@ -256,8 +256,7 @@ def bind(app):
         node = closest(event, ".node")
         if node is None:
             return
-        target = layout.neighbour(app.overview.columns, node.dataset.layer, int(node.dataset.index), event.key,
-                                  app.overview.rail_position)
+        target = app.overview.neighbour(node.dataset.layer, int(node.dataset.index), event.key)
         if target is None:
             return
         event.preventDefault()

@@ -17,7 +17,8 @@ async def show_example(app, path):
     """Show a gallery example."""
     model = app.state.model
     array = await example_array(model, path, predecoded=path == app.state.default_example())
-    app.state.example, app.state.upload_name = path, None
+    app.state.example, app.state.upload_name, app.state.upload_bytes = path, None, None
+    show_message("")
     app.show_image(array, f"./{path}", app.caption(), example=path)
 
 
@@ -28,7 +29,7 @@ async def show_default(app):
         await show_example(app, chosen or items[0]["file"])
     else:
         model = app.state.model
-        app.state.example = app.state.upload_name = None
+        app.state.example = app.state.upload_name = app.state.upload_bytes = None
         app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "", app.caption())
 
 
@@ -37,12 +38,13 @@ async def show_upload(app, file):
     name = markup.isolate(file.name) if file.name else _("your image")  # (a file name is someone's text: isolated)
     image = await image_module()
     try:
-        array, _square = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
+        data = await read_file(file, image.ImageError)
+        array, _square = image.prepare_for(app.state.model, data)
     except image.ImageError as error:
         show_message(_("Could not use “{name}”: {error}. The previous image is still shown.").format(name=name, error=error))
         return
     show_message("")
-    app.state.example, app.state.upload_name = None, name
+    app.state.example, app.state.upload_name, app.state.upload_bytes = None, name, data
     app.show_image(array, js.URL.createObjectURL(file), app.caption())
 
 
@@ -85,18 +87,27 @@ async def open_model(app, files):
 
 
 async def use_model(app, model, keep_image=False):
-    """Switch models, all or nothing: keep the visitor's image when asked and the new model takes its shape, else
-    show its default; if anything fails (out of memory, say), the previous model and picture come back. True if done."""
+    """Switch models, all or nothing, keeping the picture: the visitor's image (prepared again for the new model's
+    input), or the same example where the new model has it; else, with keep_image, the current input when the new
+    model takes its shape; else its default. If anything fails (out of memory, say), the previous model and picture
+    come back. True if done."""
     state = app.state
     previous = (state.model, state.array, state.preview_url, state.caption, state.example)
+    upload = (state.upload_name, state.upload_bytes)
     start = time.perf_counter()
     try:
         old_range = state.model.pixel_range if state.model is not None else None
         app.use_model(model)
-        if keep_image and previous[1] is not None and previous[1].shape == model.input_shape:
+        if upload[1] is not None:
+            image = await image_module()
+            app.show_image(image.prepare_for(model, upload[1])[0], previous[2], app.caption())
+        elif previous[4] and any(item["file"] == previous[4] for item in state.gallery()):
+            await show_example(app, previous[4])
+        elif keep_image and previous[1] is not None and previous[1].shape == model.input_shape:
             app.show_image(rescale(previous[1], old_range, model.pixel_range), *previous[2:])
         else:
             await show_default(app)
+        show_message("")  # a message spoke of the previous model or picture
         document.body.dataset.modelSwitchMs = f"{(time.perf_counter() - start) * 1000:.1f}"
         return True
     except Exception as error:  # whatever broke, the page must not be left half-switched
@@ -104,6 +115,7 @@ async def use_model(app, model, keep_image=False):
         if old_model is None:
             raise
         app.use_model(old_model)
+        state.upload_name, state.upload_bytes = upload
         if array is not None:
             app.show_image(array, url, caption, example)
         one("#model-select").value = old_model.name
