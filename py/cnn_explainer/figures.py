@@ -175,3 +175,27 @@ def training_html(model):
              else '<p class="fig-note">' + _("The per-epoch history of this model was not recorded, so there is no curve "
                                              "to draw.") + "</p>")
     return f'<dl class="facts">{rows}</dl>{curve}'
+
+
+def receptive_field(model):
+    """The side of the input patch that one value reaching the first flatten or dense layer depends on (every conv
+    and pooling window on the way, each widened by the strides before it)."""
+    side, jump = 1, 1
+    for layer in model.layers:
+        if layer.type in ("flatten", "dense"):
+            break
+        if layer.type in ("conv2d", "max_pool2d"):
+            (kernel, _width), (stride, _across) = layer.window_and_stride()
+            side, jump = side + (kernel - 1) * jump, jump * stride
+    return side
+
+
+def first_block_sizes(model):
+    """The map's height at the input and after each convolution up to the first layer that is not a conv or ReLU."""
+    sizes = [model.input_shape[0]]
+    for layer, (_name, shape) in zip(model.layers, model.shapes()[1:]):
+        if layer.type not in ("conv2d", "relu"):
+            break
+        if layer.type == "conv2d":
+            sizes.append(shape[0])
+    return sizes
