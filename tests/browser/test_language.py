@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 KEPT = {"relu", "softmax", "logit", "logits", "numpy", "python", "pyodide", "webassembly", "pytorch", "cpu", "tiny",
         "vgg", "cnn", "jpeg", "png", "webp", "gif", "bmp", "json", "npz", "keras", "esc", "sobel", "laplacian",
         "adamw", "valid", "same", "max", "exp", "ops", "conv2d", "tar", "imagenet", "imagenette", "english",
-        "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten"}
+        "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten",
+        "tensorflow"}
 VISIBLE_WORDS = """(root) => {
     const FILES = /[\\w.-]*\\.(json|npz|bin|tar|png)\\b/g;  // file names and extensions are not words
     const scope = document.querySelector(root);
