@@ -114,11 +114,28 @@ def exp_html(logit, digits=3):
     return f"e<sup>{number(logit, digits)}</sup>"
 
 
+class SoftmaxTerms:
+    """Every class's SoftmaxTerm, each made when it is asked for (of 10,000 classes a view shows a dozen)."""
+
+    def __init__(self, logits, classes):
+        self.logits = np.asarray(logits, dtype=np.float64)
+        self.exps, total, self.shares = steps.softmax_terms(self.logits)
+        self.total, self.classes = float(total), classes
+
+    def __len__(self):
+        return len(self.classes)
+
+    def __getitem__(self, j):
+        return SoftmaxTerm(j, self.classes[j], float(self.logits[j]), float(self.exps[j]), float(self.shares[j]))
+
+    def __iter__(self):
+        return (self[j] for j in range(len(self)))
+
+
 def softmax_table(logits, classes):
     """One SoftmaxTerm per class: its logit, e^logit and its share of the sum (the probability)."""
-    exps, total, shares = steps.softmax_terms(logits)
-    columns = zip(np.asarray(logits, dtype=np.float64).tolist(), np.asarray(exps).tolist(), np.asarray(shares).tolist())
-    return [SoftmaxTerm(j, classes[j], *values) for j, values in enumerate(columns)], float(total)  # one list per column: fast
+    terms = SoftmaxTerms(logits, classes)
+    return list(terms), terms.total
 
 
 def softmax_formula(terms, total, chosen, shown=None):

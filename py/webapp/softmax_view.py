@@ -34,11 +34,12 @@ class SoftmaxView:
     def __init__(self, model, acts, nav, index):
         self.chosen = index
         logits = model.logits(acts)
-        self.terms, self.total = ox.softmax_table(logits, model.classes)
+        self.terms = ox.SoftmaxTerms(logits, model.classes)  # each term made when needed: there may be 10,000
+        self.total = self.terms.total
         self.forward = acts[model.layers[-1].name]
         self.many = len(self.terms) > layout.COMPACT_OVER  # list the top classes and find the others by name
         self.names = None  # every class's shown name in lower case, for the search (made on its first use)
-        self.logits = np.asarray(logits, dtype=np.float64)  # the whole columns, for NumPy (a class at a time is slow)
+        self.logits = self.terms.logits  # the whole column, for NumPy (a class at a time is slow)
         order = np.argsort(-self.logits, kind="stable")[:layout.OUTPUT_SHOWN] if self.many else []
         self.top = [self.terms[int(i)] for i in order]
         self.listeners = Listeners()
@@ -100,7 +101,7 @@ class SoftmaxView:
             return
         text = str(target.value).strip().lower()[:200]
         if self.names is None:
-            self.names = [class_name(t.name).lower() for t in self.terms]
+            self.names = [class_name(name).lower() for name in self.terms.classes]
         found = [i for i, name in enumerate(self.names) if text in name][:FOUND] if text else []
         buttons = "".join(
             f'<button type="button" class="sm-pick button quiet" data-class="{i}">{escape(class_name(self.terms[i].name))} '
@@ -112,8 +113,7 @@ class SoftmaxView:
     def rows_html(self):
         """A header and one button per class: logit bar, e^logit bar and probability bar."""
         widest_logit = colormap.limit_of(self.logits)
-        with np.errstate(over="ignore"):  # as softmax_terms wrote them: an overflow is left out of the scale
-            widest_exp = colormap.limit_of(np.exp(self.logits))
+        widest_exp = colormap.limit_of(self.terms.exps)
         rows = ['<div class="sm-head" aria-hidden="true"><span>' + _("class") + '</span><span>' + _("logit z")
                 + '</span><span class="sm-arrow"></span><span>e<sup>z</sup></span><span class="sm-arrow"></span><span>'
                 + _("probability = e<sup>z</sup> / Σ") + '</span></div>']
