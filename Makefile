@@ -6,7 +6,7 @@ PORT ?= 8000
 DATA ?=
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: serve test dist venv venv-dev chromium engines bench train clean
+.PHONY: serve test dist venv venv-dev chromium engines bench train examples clean
 
 $(BIN)/.runtime: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,7 +22,7 @@ venv: $(BIN)/.runtime
 venv-dev: $(BIN)/.dev
 
 dist: venv
-	$(BIN)/python tools/build_site.py $(if $(DATA),--data $(DATA))
+	$(BIN)/python tools/build_site.py
 
 serve: dist
 	$(BIN)/python tools/serve.py --port $(PORT)
@@ -48,6 +48,10 @@ bench: venv-dev dist chromium
 train: venv-dev
 	$(BIN)/python training/train.py tin10 $(if $(DATA),--data $(DATA))
 	$(BIN)/python training/train.py imagenette $(if $(DATA),--data $(DATA))
+
+# Rewrite the committed gallery (examples/) from the data's held-out split and weights/ (after retraining).
+examples: venv
+	$(BIN)/python tools/gallery.py $(if $(DATA),--data $(DATA))
 
 clean:
 	rm -rf dist .cache/site

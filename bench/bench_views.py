@@ -4,7 +4,7 @@ Usage: python bench/bench_views.py [--dist dist] [--runs 7]
 Medians over --runs opens of each view (body data-view-open-ms) and over 40 keyboard steps of each
 animated view (body data-step-ms). Targets: open ≤ 100 ms, step ≤ 8 ms. Then, with motion on as a visitor has it,
 the wall time from a click on a neuron to the second animation frame after it (the panel drawn and the overview's
-transition under way): target ≤ 100 ms.
+transition under way): target ≤ 100 ms, and ≤ 50 ms for conv_1_1 (the original CNN Explainer's time for that click).
 """
 import argparse
 import os
@@ -15,7 +15,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser_page import booted, harness, served  # noqa: E402
 
 OPEN_TARGET_MS, STEP_TARGET_MS = 100.0, 8.0
+CLICK_TARGETS_MS = {"convolution (conv_1_1)": 50.0}  # the original CNN Explainer's 49 ms for this click; others: OPEN_TARGET_MS
 VIEWS = {  # name: (overview neuron to click, CSS selector of a further element to click, or None)
+    "convolution (conv_1_1)": ('.node[data-layer="conv_1_1"][data-index="3"]', None),
     "convolution (elastic)": ('.node[data-layer="conv_1_2"][data-index="3"]', None),
     "convolution (formula)": ('.node[data-layer="conv_1_2"][data-index="3"]', ".el-intermediate[data-channel='2']"),
     "ReLU": ('.node[data-layer="relu_1_1"][data-index="3"]', None),
@@ -66,14 +68,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", default=harness.DIST)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", default="", help="only the views whose name contains this, e.g. conv_1_1")
     args = parser.parse_args(argv)
+    views = {name: view for name, view in VIEWS.items() if args.only in name}
     if not os.path.exists(os.path.join(args.dist, "sw.js")):
         print("bench_views: no built site; run `make dist` first", file=sys.stderr)
         return 1
     with served(args.dist) as (browser, url):
         page = booted(browser, url, viewport={"width": 1300, "height": 1000}, reduced_motion="reduce")
         print(f"{'view':24} {'open ms (median)':>17} {'first open':>11} {'step ms (median)':>17} {'step max':>9}")
-        for name, (node, further) in VIEWS.items():
+        for name, (node, further) in views.items():
             opens, steps = [], []
             for _ in range(args.runs):
                 opens.append(open_view(page, node, further))
@@ -87,7 +91,7 @@ def main(argv=None):
         page = booted(browser, url, viewport={"width": 1280, "height": 720})
         page.wait_for_timeout(1000)  # after the warm-up that follows the first paint
         print(f"{'click → explanation drawn (wall)':34} {'median ms':>10} {'first':>8}")
-        for name, (node, further) in VIEWS.items():
+        for name, (node, further) in views.items():
             if further:
                 continue
             times = []
@@ -95,8 +99,9 @@ def main(argv=None):
                 times.append(page.evaluate(CLICK_TO_FRAME, "#network " + node))
                 close(page)
                 page.wait_for_timeout(350)  # let the closing transition finish
-            print(f"  {name:32} {statistics.median(times):10.1f} {times[0]:8.1f}")
-        print(f"target: click → drawn ≤ {OPEN_TARGET_MS:.0f} ms, including the transition's first frame")
+            target = CLICK_TARGETS_MS.get(name, OPEN_TARGET_MS)
+            print(f"  {name:32} {statistics.median(times):10.1f} {times[0]:8.1f}   (target ≤ {target:.0f})")
+        print("targets: click → drawn, including the transition's first frame (median)")
     return 0
 
 

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
 
 import build_site  # noqa: E402
 import bytecode  # noqa: E402
+import gallery  # noqa: E402
 import vendor  # noqa: E402
 
 # URLs that the vendored runtime contains but never fetches in our set-up (regular expressions), each with the reason.
@@ -45,11 +46,19 @@ def vendor_cache():
     return vendor.DEFAULT_CACHE
 
 
+def no_data(*args, **kwargs):
+    """Stands in for the data module's look-ups: a build must never read the data sets."""
+    raise AssertionError("the build read the data folder")
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, vendor_cache):
-    """A fresh build of the checkout, with the gallery when the data folder is there."""
+    """A fresh build of the checkout, with the data module unable to find or read any data folder."""
     out = str(tmp_path_factory.mktemp("site") / "dist")
-    build_site.build(out, build_site.data.find_data_dir(None), vendor_cache=vendor_cache)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("find_data_dir", "unpack", "list_split"):
+            patch.setattr(gallery.data, name, no_data)
+        build_site.build(out, vendor_cache=vendor_cache)
     return out
 
 
@@ -193,40 +202,49 @@ def test_the_cache_version_changes_with_any_file(tmp_path):
     assert build_site.write_service_worker(str(tmp_path), template) != first
 
 
-def test_the_gallery_degrades_without_data(tmp_path):
-    out = str(tmp_path)
-    assert build_site.write_examples(out, None, os.path.join(REPO_ROOT, "weights"))["models"] == {}
-    with open(os.path.join(out, "examples", "examples.json")) as f:
-        manifest = json.load(f)
-    assert manifest["models"] == {} and manifest["note"]["message"].startswith("No example images in this build")
+def test_the_gallery_degrades_without_the_examples_folder(tmp_path):
+    weights_dir = os.path.join(REPO_ROOT, "weights")
+    for folder in (None, str(tmp_path / "removed")):  # --no-examples, or examples/ deleted
+        out = str(tmp_path / "out")
+        assert gallery.ship(out, folder, weights_dir)["models"] == {}
+        with open(os.path.join(out, "examples", "examples.json")) as f:
+            manifest = json.load(f)
+        assert manifest["models"] == {} and manifest["note"]["message"].startswith("No example images in this build")
 
 
-def test_the_gallery_degrades_with_an_unrelated_data_folder(tmp_path):
-    (tmp_path / "data").mkdir()
-    assert build_site.write_examples(str(tmp_path / "out"), str(tmp_path / "data"), os.path.join(REPO_ROOT, "weights"))["models"] == {}
+def test_the_gallery_degrades_when_the_examples_are_for_other_models(tmp_path):
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "examples.json").write_text(json.dumps(
+        {"models": {"someone-elses": [{"file": "examples/someone-elses/a-1.png", "label": "a", "class_index": 0}]},
+         "default": {"someone-elses": "examples/someone-elses/a-1.png"}, "per_class": 1, "datasets": []}))
+    manifest = gallery.ship(str(tmp_path / "out"), str(tmp_path / "examples"), os.path.join(REPO_ROOT, "weights"))
+    assert manifest["models"] == {} and "has none for the shipped models" in manifest["note"]["message"]
 
 
 def test_the_gallery_holds_correctly_classified_held_out_images(built):
     with open(os.path.join(built, "examples", "examples.json")) as f:
         manifest = json.load(f)
-    if build_site.data.find_data_dir(None) is None:
-        pytest.skip("no ../shared/data here: the gallery is empty by design (covered by the degrade tests)")
-    assert manifest["models"], "a data folder is present but no model got examples"
     from cnn_explainer.image import prepare_for
     from cnn_explainer.weights import load_model
+    shipped = sorted(f[:-5] for f in os.listdir(os.path.join(built, "weights")) if f.endswith(".json"))
+    assert sorted(manifest["models"]) == shipped, "a shipped model has no gallery"
+    assert "Held-out (val) images from" in manifest["note"]["message"]
     for name, entries in manifest["models"].items():
         model = load_model(os.path.join(built, "weights", name + ".json"))
         assert manifest["default"][name] in [e["file"] for e in entries]
         for entry in entries:
-            assert model.classes[entry["class_index"]] == entry["label"]
-            assert int(model.predict(prepare_for(model, os.path.join(built, entry["file"]))[0]).argmax()) == entry["class_index"]
+            assert model.classes[entry["class_index"]] == entry["label"] and entry["source"]["split"] == "val"
+            if name != build_site.ORIGINAL_NAME:  # the original's model borrows TIN-10's set, right or wrong
+                assert int(model.predict(prepare_for(model, os.path.join(built, entry["file"]))[0]).argmax()) == entry["class_index"]
         per_class = [sum(e["class_index"] == i for e in entries) for i in range(len(model.classes))]
-        assert max(per_class) <= build_site.EXAMPLES_PER_CLASS
+        assert max(per_class) <= gallery.EXAMPLES_PER_CLASS
         # the default's pre-decoded pixels (the page's first paint) are exactly what Pillow makes of the PNG
         default = os.path.join(built, manifest["default"][name])
-        pixels = np.load(os.path.join(built, build_site.default_pixels_path(manifest["default"][name])))
+        pixels = np.load(os.path.join(built, gallery.default_pixels_path(manifest["default"][name])))
         np.testing.assert_array_equal(pixels, np.asarray(prepare_for(model, default)[1]))
         assert pixels.shape == model.input_shape and pixels.dtype == np.uint8
+    if build_site.ORIGINAL_NAME in manifest["models"]:  # the original CNN Explainer's model shares TIN-10's classes
+        assert manifest["models"][build_site.ORIGINAL_NAME] == manifest["models"]["tinyvgg-tin10"]
 
 
 def test_nothing_in_the_site_points_at_another_origin(built):
@@ -257,6 +275,53 @@ def test_the_cli_builds_without_examples_and_says_so(tmp_path, vendor_cache):
     assert 'class="net"' in page and "A colour ramp" in page and os.path.exists(os.path.join(out, "prerender", "0.png"))
 
 
+def pages_build_command():
+    """The GitHub Pages workflow's build step (the run line that calls tools/build_site.py) as arguments."""
+    import shlex
+    import yaml
+    with open(os.path.join(REPO_ROOT, ".github", "workflows", "pages.yml")) as f:
+        steps = yaml.safe_load(f)["jobs"]["build"]["steps"]
+    runs = [step["run"] for step in steps if "tools/build_site.py" in step.get("run", "")]
+    assert len(runs) == 1, runs
+    return shlex.split(runs[0])
+
+
+def fresh_clone(target, vendor_cache):
+    """A copy of the checkout's files as git sees them (no ../shared beside it, so no data and no fixtures), sharing
+    the vendor cache so that nothing is downloaded."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    for path in listed:
+        if os.path.isfile(os.path.join(REPO_ROOT, path)):
+            os.makedirs(os.path.dirname(os.path.join(target, path)), exist_ok=True)
+            shutil.copy2(os.path.join(REPO_ROOT, path), os.path.join(target, path))
+    os.makedirs(os.path.join(target, ".cache"))
+    os.symlink(vendor_cache, os.path.join(target, ".cache", "vendor"))
+
+
+def test_the_pages_build_of_a_fresh_clone_opens_on_an_example_with_its_prediction(tmp_path, vendor_cache):
+    clone, out = tmp_path / "clone", str(tmp_path / "dist")
+    fresh_clone(str(clone), vendor_cache)
+    command = pages_build_command()
+    assert command[:2] == [".venv/bin/python", "tools/build_site.py"]
+    result = subprocess.run([sys.executable, *command[1:], "--out", out], cwd=clone, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "no example images" not in result.stdout and "original CNN Explainer" not in result.stdout
+    with open(os.path.join(out, "examples", "examples.json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(out, "index.html")) as f:
+        page = f.read()
+    default = manifest["default"]["tinyvgg-tin10"]
+    label = next(e["label"] for e in manifest["models"]["tinyvgg-tin10"] if e["file"] == default)
+    assert f'id="input-preview" src="./{default}"' in page and f"Example: {label}" in page
+    assert f"Prediction: <strong>{label}</strong>" in page and "A colour ramp" not in page
+    strip = re.search(r'id="gallery-strip"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert strip.count('class="example"') == 10 and f'data-example="{default}"' in strip
+    assert sorted(manifest["models"]) == ["tinyvgg-imagenette", "tinyvgg-tin10"]
+    for entry in manifest["models"]["tinyvgg-tin10"] + manifest["models"]["tinyvgg-imagenette"]:
+        assert os.path.exists(os.path.join(out, entry["file"]))
+
+
 def test_the_build_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
     (tmp_path / "precious.txt").write_text("keep me")
     with pytest.raises(SystemExit, match="not a previous build"):
@@ -265,31 +330,29 @@ def test_the_build_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
 
 
 def test_the_default_example_is_chosen_to_teach():
-    assert build_site.teaching_default([(0.99, "a"), (0.7, "b"), (0.9, "c"), (0.6, "d")]) == (0.7, "b")
-    assert build_site.teaching_default([(0.99, "a"), (0.97, "b"), (0.4, "c")]) == (0.97, "b")  # none inside: nearest
-    assert build_site.teaching_default([(0.75, "z"), (0.8, "y")]) == (0.75, "z")  # the middle, 77.5 %, wins
+    assert gallery.teaching_default([(0.99, "a"), (0.7, "b"), (0.9, "c"), (0.6, "d")]) == (0.7, "b")
+    assert gallery.teaching_default([(0.99, "a"), (0.97, "b"), (0.4, "c")]) == (0.97, "b")  # none inside: nearest
+    assert gallery.teaching_default([(0.75, "z"), (0.8, "y")]) == (0.75, "z")  # the middle, 77.5 %, wins
 
 
 def test_the_built_default_is_confident_yet_not_certain(built):
     with open(os.path.join(built, "examples", "examples.json")) as f:
         manifest = json.load(f)
-    if not manifest["models"]:
-        pytest.skip("no ../shared/data here: no default example")
+    assert manifest["models"]
     from cnn_explainer.weights import load_model
     for name, default in manifest["default"].items():
         model = load_model(os.path.join(built, "weights", name + ".json"))
-        probabilities = model.predict(scale_pixels(np.load(os.path.join(built, build_site.default_pixels_path(default))),
+        probabilities = model.predict(scale_pixels(np.load(os.path.join(built, gallery.default_pixels_path(default))),
                                                    model.pixel_range))
         entry = next(e for e in manifest["models"][name] if e["file"] == default)
         assert int(probabilities.argmax()) == entry["class_index"]
-        assert build_site.TEACHING[0] <= float(probabilities.max()) <= build_site.TEACHING[1], (name, probabilities.max())
+        assert gallery.TEACHING[0] <= float(probabilities.max()) <= gallery.TEACHING[1], (name, probabilities.max())
 
 
 def test_the_first_paint_is_the_default_model_on_its_default_example(built):
     import prerender
     from PIL import Image
     from cnn_explainer import colormap, layout
-    from cnn_explainer.model import ramp_pixels
     from cnn_explainer.weights import DEFAULT_MODEL, load_model
     with open(os.path.join(built, "index.html")) as f:
         page = f.read()
@@ -301,8 +364,8 @@ def test_the_first_paint_is_the_default_model_on_its_default_example(built):
     model = load_model(os.path.join(built, "weights", DEFAULT_MODEL + ".json"))
     with open(os.path.join(built, "examples", "examples.json")) as f:
         default = json.load(f).get("default", {}).get(DEFAULT_MODEL)
-    pixels = (np.load(os.path.join(built, build_site.default_pixels_path(default))) if default
-              else ramp_pixels(model.input_shape))
+    assert default, "the build has no default example: the first paint would be a colour ramp"
+    pixels = np.load(os.path.join(built, gallery.default_pixels_path(default)))
     acts = model.forward(scale_pixels(pixels, model.pixel_range))
     hidden = [c.name for c in layout.columns_of(model) if c.kind not in ("input", "output")]
     expected = colormap.overview_rgba(model, acts, hidden, colormap.limits(acts, hidden, "module"))

@@ -69,6 +69,16 @@ def test_the_softmax_figure_equals_scipy(rng):
     assert "<img" not in html and "&lt;img" in html
 
 
+def test_the_softmax_figure_of_10000_classes_lists_the_top_ten_and_sums_the_rest(rng):
+    logits = rng.normal(0, 2, 10000)
+    html = figures.softmax_html(logits, [f"class {i}" for i in range(10000)])
+    reference = softmax(logits)
+    order = [int(k) for k in re.findall(r'data-class-index="(\d+)"', html)]
+    assert order == list(np.argsort(-reference)[:10])
+    rest = 1 - np.sort(reference)[::-1][:10].sum()
+    assert f"… 9,990 more classes, together {100 * rest:.1f}%" in html and html.count("<tr") == 12
+
+
 def test_the_training_facts_come_from_the_weights_file_and_are_escaped():
     model = load_model(f"{ROOT}/weights/tinyvgg-tin10.json")
     with open(f"{ROOT}/weights/tinyvgg-tin10.json") as f:
@@ -138,3 +148,33 @@ def test_the_training_time_says_on_how_many_threads_when_the_file_records_it(thr
     training = {"minutes": 12.5} | ({"threads": threads} if threads else {})
     html = figures.training_html(Model(tiny_vgg_layers(), [f"c{i}" for i in range(10)], meta={"training": training}))
     assert f"<dt>training time</dt><dd>{said}</dd>" in html
+
+
+def patch_of(model, row, col):
+    """Reference: the input rows and columns one value of the last layer before flatten reads, found by walking each
+    window back to the input as index intervals (no formula shared with figures.receptive_field)."""
+    rows, cols = (row, row), (col, col)
+    before = [layer for layer in model.layers[:[l.type for l in model.layers].index("flatten")]]
+    for layer in reversed(before):
+        if layer.type in ("conv2d", "max_pool2d"):
+            (kh, kw), (sh, sw) = layer.window_and_stride()
+            rows, cols = (rows[0] * sh, rows[1] * sh + kh - 1), (cols[0] * sw, cols[1] * sw + kw - 1)
+    return rows, cols
+
+
+def test_the_receptive_field_is_what_one_value_really_depends_on(rng):
+    model = load_model(f"{ROOT}/weights/tinyvgg-tin10.json")
+    assert figures.receptive_field(model) == 16 and figures.first_block_sizes(model) == [64, 62, 60]
+    last = [l.name for l in model.layers][[l.type for l in model.layers].index("flatten") - 1]
+    row, col = 5, 7
+    (top, bottom), (left, right) = patch_of(model, row, col)
+    assert bottom - top + 1 == right - left + 1 == figures.receptive_field(model)
+    image = rng.uniform(-1, 1, (64, 64, 3))
+    changed = rng.uniform(-1, 1, image.shape)
+    changed[top:bottom + 1, left:right + 1] = image[top:bottom + 1, left:right + 1]
+    value = model.forward(image)[last][row, col]
+    assert np.array_equal(model.forward(changed)[last][row, col], value)  # nothing outside the patch counts
+    ring = image.copy()
+    ring[[top, bottom], left:right + 1] += 3
+    ring[top:bottom + 1, [left, right]] += 3
+    assert not np.array_equal(model.forward(ring)[last][row, col], value)  # its border rows and columns do

@@ -107,3 +107,16 @@ def test_the_build_s_gallery_notes_are_shown_translated_with_their_values(compil
 @pytest.mark.parametrize("note", [{"message": "{missing}"}, {"values": {}}, {"message": "{0}", "values": {}}, 7, None])
 def test_a_malformed_gallery_note_shows_nothing_rather_than_failing(note):
     assert markup.translated_note(note) == ""
+
+
+def test_chinese_terms_are_the_usual_ones_and_used_consistently():
+    """Playground is 交互演示 and dilation 扩张率 everywhere (not 演练场, 膨胀), and the phrases that read awkwardly
+    were rewritten."""
+    entries = {entry.id: entry.string for entry in catalogues.load("zh") if entry.id and isinstance(entry.id, str)}
+    for message, text in entries.items():
+        assert "演练场" not in text and "膨胀" not in text, (message, text)
+    assert entries["Dilation"] == "扩张率"
+    assert entries["Convolution playground"] == "卷积交互演示"
+    assert entries["forward pass (intermediate map) at this cell:"] == "该单元格在前向传播中的值（中间图）："
+    assert entries["One output cell"] == "单个输出单元格的计算"
+    assert entries[markup.PREVIEW_ALT] and not re.search("[A-Za-z]", entries[markup.PREVIEW_ALT])

@@ -117,7 +117,8 @@ def test_the_rail_keeps_the_explained_column_and_its_source_in_view_left_of_the_
         assert rail.panel_left <= layout.RAIL_SHARE * layout.WIDTH + 1e-9
         for col in columns[max(position - 1, 0):position + 1]:
             assert col.x * rail.scale + rail.shift >= 0, (position, col.name)  # its left edge is on screen
-            right = col.x + size / 2 if col.kind == "output" else layout.wide_label(col, size).x + layout.wide_label(col, size).w
+            right = (col.x + layout.OUTPUT_NAME_WIDTH if col.kind == "output"  # a class row's swatch and name
+                     else layout.wide_label(col, size).x + layout.wide_label(col, size).w)
             assert right * rail.scale + rail.shift <= rail.panel_left  # neurons and label clear of the panel
     assert layout.rail(columns, size, 1).scale == 1 and layout.rail(columns, size, 1).panel_left < 200  # room to spare
 
@@ -166,3 +167,21 @@ def test_the_overview_markup_says_how_many_neurons_a_compact_column_leaves_out()
     assert html.count('class="col-more"') == 10 and html.count(">+68 more</div>") == 10
     assert "Only the first 32 of 100 neurons are drawn here; every one is computed." in html
     assert html.count('class="node map"') == 3 + 10 * 32
+
+
+def test_an_output_of_10000_classes_draws_ten_class_rows_and_a_note_in_either_geometry():
+    from cnn_explainer import markup
+    model = Model(tiny_vgg_layers(classes=10000), [f"class {i}" for i in range(10000)])
+    columns, nodes, edges, size = layout.overview(model)
+    output = columns[-1]
+    rows = [layout.wide_box(output, n) for n in nodes if n.layer == output.name]
+    assert len(rows) == layout.OUTPUT_SHOWN and all(b.y + b.h <= c.y + 0.01 for b, c in zip(rows, rows[1:]))
+    note = layout.more_box(output, nodes)
+    assert note.y >= rows[-1].y + rows[-1].h and note.y + note.h <= layout.HEIGHT and note.x == output.x
+    assert sum(1 for e in edges if e.target[0] == output.name) == 10 * 10
+    boxes, labels, height = layout.tall(columns)
+    assert boxes[(output.name, "more")].y >= boxes[(output.name, 9)].y + boxes[(output.name, 9)].h
+    assert (output.name, 10) not in boxes and height >= boxes[(output.name, "more")].y + layout.MORE_HEIGHT
+    html = markup.overview_html(model, columns, nodes, edges, size)
+    assert html.count('class="node out') == 10 and ">+9990 more</div>" in html and len(html) < 100000
+    assert "The 10 most probable of 10000 classes for this image are drawn here" in html

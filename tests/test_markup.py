@@ -223,3 +223,21 @@ def test_models_get_a_sentence_and_layers_of_any_kind_a_title():
                   Layer("d", "dense", {"units": 2}), Layer("s", "softmax")], ["a", "b"], (8, 8, 1))
     labels = [a["aria-label"] for t, a in overview_tags(grey) if t == "button" and "aria-label" in a]
     assert labels[0].startswith("input, grey channel")
+
+
+def test_text_from_a_file_never_reorders_the_page_around_it():
+    """A class name starting with U+202E (right-to-left override) made "Prediction: %6.77 exe.png"; an Arabic name
+    pulls the percentage after it into its right-to-left run. Controls are dropped, right-to-left text isolated."""
+    fsi, pdi = "\u2068", "\u2069"
+    assert markup.isolate("\u202eexe.png") == "exe.png" and markup.isolate("koala") == "koala"
+    assert markup.isolate("قطة") == f"{fsi}قطة{pdi}" and markup.isolate("\u2069\u202bכלב\u2066") == f"{fsi}כלב{pdi}"
+    classes = ["\u202eexe.png", "قطة 2"]
+    html = markup.prediction_html(classes, np.array([0.0677, 0.9323]))
+    assert f"<strong>{fsi}قطة 2{pdi}</strong>" in html and html.endswith("93.2%</span>")
+    html = markup.prediction_html(classes, np.array([0.9323, 0.0677]))
+    assert "<strong>exe.png</strong>" in html and "\u202e" not in html
+    assert "\u202e" not in markup.output_row(classes, 0, 0.5) and f">{fsi}قطة 2{pdi}</span>" in markup.output_row(classes, 1, 0.5)
+    options = markup.model_options_html(["\u202emodel", "نموذج"], "نموذج")
+    assert 'value="\u202emodel">model</option>' in options and f'value="نموذج" selected>{fsi}نموذج{pdi}</option>' in options
+    assert markup.model_info(Model([], [], meta={"description": "\u202eevil"})) == "evil"
+    assert markup.hover_text("output", "output", 0, {"output": np.array([0.5, 0.5])}, classes) == "exe.png: probability 50.0%"

@@ -136,5 +136,15 @@ def test_softmax_formula_writes_the_real_numbers():
     assert text == f"p(cat) = e^(2) / (e^(2) + e^(0) + e^(−1)) = 7.39 / 8.76 = {share:.4g}"
 
 
+def test_the_softmax_formula_of_many_classes_writes_the_shown_terms_and_counts_the_rest():
+    logits = np.zeros(100)
+    logits[[5, 99]] = 0.5, 1.0
+    terms, total = ox.softmax_table(logits, [f"c{i}" for i in range(100)])
+    text = ox.softmax_formula(terms, total, 5, shown=[terms[99], terms[5]])
+    share = np.exp(0.5) / np.exp(logits).sum()
+    assert total == pytest.approx(np.exp(logits).sum())
+    assert text == f"p(c5) = e^(0.5) / (e^(1) + e^(0.5) + 98 more terms) = 1.65 / {total:.3g} = {share:.4g}"
+
+
 def test_exp_texts():
     assert ox.exp_html(-1.76) == "e<sup>−1.76</sup>" and ox.exp_text(9.36) == "e^(9.36)"

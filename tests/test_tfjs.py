@@ -467,6 +467,11 @@ def test_an_overlong_layer_name_is_refused_before_any_shard_is_read(tmp_path, rn
         if file.endswith(".bin"):
             os.remove(os.path.join(tmp_path, file))
     assert load_error(path) == "model.json: the name of layer 3 has 2,097,153 characters; the most this page shows is 200"
+    path = write_tfjs(tmp_path, *bn_model(rng), userDefinedMetadata={"classes": ["a", "b" * 201, "c"]})
+    for file in os.listdir(tmp_path):
+        if file.endswith(".bin"):
+            os.remove(os.path.join(tmp_path, file))
+    assert load_error(path) == "model.json: the name of class 2 has 201 characters; the most this page shows is 200"
 
 
 def test_a_dense_layer_after_a_pooling_says_a_flatten_is_missing(tmp_path, rng):

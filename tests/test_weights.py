@@ -368,3 +368,11 @@ def test_three_names_of_two_megabytes_are_refused_fast(saved):
     with pytest.raises(WeightsError, match="the model's name has 2,097,153 characters"):
         weights.load_model_bytes(text, b"not read")
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("name", ["conv\u202e", "\u2066conv", "طبقة", "conv\x00"])
+def test_a_layer_name_is_an_identifier(tmp_path, saved, name):
+    spec = json.loads(json.dumps(saved[2]))
+    spec["layers"][1]["name"] = name
+    assert load_error(write(tmp_path, spec, saved[3])) == ("m.json: the name of layer 2 holds control characters or "
+                                                           "right-to-left text (a layer name is an identifier)")

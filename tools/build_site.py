@@ -1,6 +1,6 @@
 """Build the static site (dist/) that GitHub Pages serves: page, Python sources, weights, vendored runtime, gallery, service worker.
 
-Usage: python tools/build_site.py [--data DIR] [--out dist] [--no-examples]
+Usage: python tools/build_site.py [--out dist] [--no-examples]
 """
 import argparse
 import base64
@@ -15,19 +15,16 @@ import tempfile
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO_ROOT, "py"), os.path.join(REPO_ROOT, "tools")]
 
-import numpy as np  # noqa: E402
 import bytecode  # noqa: E402
 import catalogues  # noqa: E402
+import gallery  # noqa: E402
 import prerender  # noqa: E402
 import vendor  # noqa: E402
-from cnn_explainer import data, markup, tfjs, weights  # noqa: E402
-from cnn_explainer.image import ImageError, open_image, prepare_for  # noqa: E402
+from cnn_explainer import markup, tfjs, weights  # noqa: E402
 
 ORIGINAL_NAME = "cnn-explainer-original"
 DEFAULT_ORIGINAL = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs")
 SW_PLACEHOLDER = "const BUILD = __BUILD__;"
-EXAMPLES_PER_CLASS = 3
-TEACHING = (0.6, 0.95)  # the default example's top probability: confident, yet with runners-up worth a look
 # PyScript's add-ons that only a page element asking for them imports (the editor's CodeMirror, the terminal's xterm,
 # MicroPython, the TOML reader, its stylesheet for those elements): left out of the site and its precache. Its plugins
 # themselves are a few KB and core.js imports all of them at start, so they ship.
@@ -91,50 +88,6 @@ def boot_preloads(out):
     return "\n  ".join(links)
 
 
-def slug(text):
-    """A file-name-safe lower-case form of a class name."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "class"
-
-
-def matching_root(model, roots):
-    """The unpacked data folder whose val/ classes all belong to this model, or None."""
-    for root in roots.values():
-        try:
-            ids = {class_id for _, class_id in data.list_split(root, "val")}
-        except data.DataError:
-            continue
-        to_index = data.label_mapper(model, root)
-        if ids and all(to_index(i) is not None for i in ids):
-            return root
-    return None
-
-
-def choose_examples(model, root, per_class=EXAMPLES_PER_CLASS):
-    """{class index: [(path, probability)]}: the first val images per class, in sorted order, that the model gets right."""
-    to_index = data.label_mapper(model, root)
-    chosen = {i: [] for i in range(len(model.classes))}
-    for path, class_id in data.list_split(root, "val"):
-        index = to_index(class_id)
-        if index is None or len(chosen[index]) >= per_class:
-            continue
-        try:
-            probabilities = model.predict(prepare_for(model, path)[0])
-        except ImageError:
-            continue
-        if int(probabilities.argmax()) == index:
-            chosen[index].append((path, float(probabilities[index])))
-    return chosen
-
-
-def teaching_default(candidates):
-    """The default example among (top probability, file) of correctly classified ones: inside TEACHING (nearest
-    the middle of it), so the softmax has something to show; the nearest to that range when none is inside."""
-    low, high = TEACHING
-    middle = (low + high) / 2
-    inside = [c for c in candidates if low <= c[0] <= high]
-    return min(inside or candidates, key=lambda c: (abs(c[0] - middle), c[1]))
-
-
 def shipped_models(weights_dir):
     """The weights/*.json file names (none when the folder is missing)."""
     return sorted(f for f in os.listdir(weights_dir) if f.endswith(".json")) if os.path.isdir(weights_dir) else []
@@ -161,46 +114,6 @@ def write_original_model(out, fixture):
     return model
 
 
-def write_examples(out, data_dir, weights_dir):
-    """Copy a few correctly classified held-out images per model into out/examples and write examples.json."""
-    manifest_path = os.path.join(out, "examples", "examples.json")
-    if data_dir is None:
-        manifest = {"models": {}, "note": markup.note_of(markup.GALLERY_NOTES[1])}
-        write_json(manifest_path, manifest)
-        return manifest
-    roots = data.unpack(data_dir)
-    models, defaults, sources = {}, {}, set()
-    for spec_path in shipped_models(weights_dir):
-        model = weights.load_model(os.path.join(weights_dir, spec_path))
-        root = matching_root(model, roots)
-        if root is None:
-            print(f"build: no data set for {model.name} in {data_dir}; it gets no examples")
-            continue
-        entries, candidates = [], []
-        for index, picks in sorted(choose_examples(model, root).items()):
-            for number, (path, probability) in enumerate(picks, 1):
-                rel = f"examples/{model.name}/{slug(model.classes[index])}-{number}.png"
-                os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
-                # Decoded once here and stored losslessly: JPEG decoders differ (Pyodide's libjpeg vs the native
-                # one change chroma by up to ~20 levels), a PNG gives the page and the CLI the very same pixels.
-                open_image(path).save(os.path.join(out, rel), "PNG", optimize=True)
-                entries.append({"file": rel, "label": model.classes[index], "class_index": index})
-                candidates.append((probability, rel))
-        if entries:
-            default = teaching_default(candidates)[1]
-            models[model.name], defaults[model.name] = entries, default
-            # The default example also as the model's input pixels, so the first paint needs no Pillow in the page.
-            square = prepare_for(model, os.path.join(out, default))[1]
-            np.save(os.path.join(out, default_pixels_path(default)), np.asarray(square, dtype=np.uint8))
-            sources.add(model.meta.get("training", {}).get("dataset") or os.path.basename(root))
-    # the notes' wording lives in markup.GALLERY_NOTES; the page translates the message and fills in the values
-    note = (markup.note_of(markup.GALLERY_NOTES[0], datasets=", ".join(sorted(sources)), count=EXAMPLES_PER_CLASS)
-            if models else markup.note_of(markup.GALLERY_NOTES[2], folder=data_dir))
-    manifest = {"models": models, "default": defaults, "note": note}
-    write_json(manifest_path, manifest)
-    return manifest
-
-
 def write_first_paint(out, template_path, weights_dir, manifest):
     """Write out/index.html: the page template with the default model's overview drawn in (see tools/prerender.py)."""
     with open(template_path) as f:
@@ -218,11 +131,6 @@ def write_first_paint(out, template_path, weights_dir, manifest):
     page, _ = catalogues.keyed_template(page)  # each translatable element gets its key (see tools/catalogues.py)
     with open(os.path.join(out, "index.html"), "w") as f:
         f.write(page)
-
-
-def default_pixels_path(example):
-    """Where the pre-decoded pixels of a default example go: beside it, as .npy."""
-    return os.path.splitext(example)[0] + ".npy"
 
 
 def integrity(path):
@@ -287,8 +195,9 @@ def size_summary(out):
     print(f"  largest file: {largest} ({sizes[largest] / 1e6:.1f} MB; GitHub Pages allows 100 MB)")
 
 
-def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, source=REPO_ROOT, fixture=None):
-    """Build the site from the source checkout into out (replacing a previous build); return the cache version."""
+def build(out, examples=True, vendor_cache=vendor.DEFAULT_CACHE, source=REPO_ROOT, fixture=None):
+    """Build the site from the source checkout into out (replacing a previous build); return the cache version.
+    The gallery is the checkout's committed examples/ (tools/gallery.py), so no build reads the data sets."""
     out = os.path.abspath(out)
     if not is_previous_build(out):
         raise SystemExit(f"build: {out} exists and is not a previous build; refusing to replace it")
@@ -313,7 +222,8 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
         numpy_wheel = json.load(f)["packages"]["numpy"]["file_name"]
     bytecode.build(staging, numpy_wheel)
     write_json(os.path.join(staging, "pyscript.json"), pyscript_config())
-    manifest = write_examples(staging, data_dir if examples else None, os.path.join(staging, "weights"))
+    manifest = gallery.ship(staging, os.path.join(source, "examples") if examples else None,
+                            os.path.join(staging, "weights"))
     write_first_paint(staging, os.path.join(source, "index.html"), os.path.join(staging, "weights"), manifest)
     keep_only_the_main_script(staging)
     version = write_service_worker(staging, os.path.join(source, "static", "sw.template.js"))
@@ -326,22 +236,18 @@ def build(out, data_dir=None, examples=True, vendor_cache=vendor.DEFAULT_CACHE, 
 def main(argv=None):
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="data folder with the tars (default: ../shared/data when it exists)")
     parser.add_argument("--out", default=os.path.join(REPO_ROOT, "dist"), help="output folder (default dist/)")
-    parser.add_argument("--no-examples", action="store_true", help="build without the example gallery")
+    parser.add_argument("--no-examples", action="store_true",
+                        help="build without the committed example gallery (examples/): the page opens on a colour ramp")
     parser.add_argument("--original", default=DEFAULT_ORIGINAL,
                         help="folder of the original CNN Explainer's TF.js model, made the third model when it exists "
                              "(default: ../shared/fixtures/cnn-explainer-tfjs)")
     args = parser.parse_args(argv)
-    try:
-        data_dir = None if args.no_examples else data.find_data_dir(args.data)
-    except data.DataError as error:
-        raise SystemExit(f"build: {error}")
-    if data_dir is None:
+    if args.no_examples or not os.path.exists(os.path.join(REPO_ROOT, "examples", gallery.MANIFEST)):
         print("build: no example images in this build (" + ("--no-examples" if args.no_examples else
-              "no data folder: pass --data DIR or put the data in ../shared/data") + "); the page offers upload only")
+              "examples/ is missing: python tools/gallery.py writes it") + "); the page opens on a colour ramp")
     try:
-        version = build(args.out, data_dir, fixture=args.original)
+        version = build(args.out, not args.no_examples, fixture=args.original)
     except vendor.VendorError as error:
         print(f"build: ERROR: {error}", file=sys.stderr)
         return 1

@@ -71,7 +71,7 @@ def first_paint(template, out, models, model, manifest, extra=None):
     preloads = "".join(f'<link rel="preload" as="image" href="{markup.escape(url)}">' for url, *_ in sprites.values())
     fragments = {
         "head": f'<meta name="pycnn-template" content="{template_hash(template)}">{preloads}',
-        "input-preview": (f'<img id="input-preview"{source} alt="The image the network is looking at" '
+        "input-preview": (f'<img id="input-preview"{source} alt="{markup.escape(markup.PREVIEW_ALT)}" '
                           'width="40" height="40">'),
         "strip": markup.gallery_html(markup.strip_items(items, shown), shown),
         "gallery": markup.gallery_html(items, shown, 44, lazy=True),

@@ -1,7 +1,7 @@
 """The article's live figures as markup, drawn from the model and the current image's activations."""
 import numpy as np
 
-from . import colormap, ops
+from . import colormap, layout, ops
 from .i18n import N_, _, ngettext
 from .markup import class_name, escape, number_grid_html
 from .numbers import fixed, number, percent
@@ -93,12 +93,17 @@ def softmax_html(logits, classes):
     logits = np.asarray(logits, dtype=np.float64)
     exps = np.exp(logits - logits.max())
     shares = exps / exps.sum()
-    rows = []
-    for k in np.argsort(-shares):
+    rows, order = [], np.argsort(-shares, kind="stable")
+    shown = order if len(order) <= layout.COMPACT_OVER else order[:layout.OUTPUT_SHOWN]  # many classes: the top ones
+    for k in shown:
         rows.append(f'<tr data-class-index="{int(k)}"><th scope="row">{escape(class_name(classes[k]))}</th>'
                     f'<td class="num">{fixed(logits[k])}</td><td class="num">{number(np.exp(logits[k]))}</td>'
                     f'<td class="share" data-value="{float(shares[k])!r}"><span class="bar" style="width:{100 * shares[k]:.1f}%"></span>'
                     f'<span class="num">{percent(shares[k])}</span></td></tr>')
+    if len(shown) < len(order):
+        rest = float(shares[order[len(shown):]].sum())
+        rows.append('<tr class="rest"><td colspan="4">' + escape(_("… {count} more classes, together {share}").format(
+            count=f"{len(order) - len(shown):,}", share=percent(rest))) + "</td></tr>")
     heads = _("class"), _("logit z"), _("share")
     return (f'<table class="softmax-figure"><thead><tr><th scope="col">{heads[0]}</th><th scope="col">{heads[1]}</th>'
             f'<th scope="col">e<sup>z</sup></th><th scope="col">{heads[2]}</th></tr></thead>'
@@ -170,3 +175,27 @@ def training_html(model):
              else '<p class="fig-note">' + _("The per-epoch history of this model was not recorded, so there is no curve "
                                              "to draw.") + "</p>")
     return f'<dl class="facts">{rows}</dl>{curve}'
+
+
+def receptive_field(model):
+    """The side of the input patch that one value reaching the first flatten or dense layer depends on (every conv
+    and pooling window on the way, each widened by the strides before it)."""
+    side, jump = 1, 1
+    for layer in model.layers:
+        if layer.type in ("flatten", "dense"):
+            break
+        if layer.type in ("conv2d", "max_pool2d"):
+            (kernel, _width), (stride, _across) = layer.window_and_stride()
+            side, jump = side + (kernel - 1) * jump, jump * stride
+    return side
+
+
+def first_block_sizes(model):
+    """The map's height at the input and after each convolution up to the first layer that is not a conv or ReLU."""
+    sizes = [model.input_shape[0]]
+    for layer, (_name, shape) in zip(model.layers, model.shapes()[1:]):
+        if layer.type not in ("conv2d", "relu"):
+            break
+        if layer.type == "conv2d":
+            sizes.append(shape[0])
+    return sizes

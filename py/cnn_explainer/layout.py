@@ -18,9 +18,10 @@ OUTPUT_LABEL_WIDTH = 190  # room on the right for class names and probability ba
 GAP_RATIO = 0.22  # vertical gap between neurons, as a fraction of the neuron size
 LABEL_HEIGHT = 38  # the column labels sit in the band above the neurons
 OUTPUT_PITCH = 22  # at least this much height per class row, however many neurons the widest layer has
+OUTPUT_NAME_WIDTH = 86  # a class row's swatch and name (what stays beside a panel), at the page's font size
 
 TALL_WIDTH = 360  # the tall overview: one band per column, its label on the left, five neurons to a row
-TALL_LABEL = 84
+TALL_LABEL = 98  # wide enough for a name like "max_pool_1" at the band's font size
 TALL_PER_ROW = 5
 TALL_GAP = 8
 TALL_BAND_GAP = 16
@@ -28,6 +29,7 @@ TALL_OUTPUT_ROW = 44  # a class row: a full 44 px touch target
 
 COMPACT_OVER = 64  # a layer of more neurons than this is drawn compact: its first COMPACT_SHOWN neurons and a note
 COMPACT_SHOWN = 32  # (every neuron is still computed, and the views show them all)
+OUTPUT_SHOWN = 10  # an output of more than COMPACT_OVER classes draws this many rows: the current image's top classes
 MORE_HEIGHT = 16  # the note under a compact column ("+96 more"), in either geometry
 
 RAIL_SHARE = 0.4  # an open explanation leaves the overview at most this share of the width …
@@ -47,7 +49,9 @@ def columns_of(model):
 def drawn(column):
     """How many of a column's neurons the overview draws: all of them, or the first few of a compact column."""
     count = column.shape[-1]
-    return COMPACT_SHOWN if column.kind != "output" and count > COMPACT_OVER else count
+    if count <= COMPACT_OVER:
+        return count
+    return OUTPUT_SHOWN if column.kind == "output" else COMPACT_SHOWN
 
 
 def rows(column):
@@ -126,8 +130,11 @@ def wide_box(column, node):
 
 
 def more_box(column, nodes):
-    """Where a compact column's note goes in the wide overview: centred under its last drawn neuron."""
+    """Where a compact column's note goes in the wide overview: centred under its last drawn neuron (an output's: under
+    its last class row)."""
     last = max((n for n in nodes if n.layer == column.name), key=lambda n: n.index)
+    if column.kind == "output":  # under the last class row, left-aligned with the rows
+        return Box(last.x, last.y + last.size * 1.5 + 1, OUTPUT_LABEL_WIDTH, MORE_HEIGHT)
     return Box(last.x + last.size / 2 - 40, last.y + last.size * (1 + GAP_RATIO), 80, MORE_HEIGHT)
 
 
@@ -149,6 +156,9 @@ def tall(columns):
             for i in range(count):
                 boxes[(col.name, i)] = Box(TALL_LABEL, y + i * TALL_OUTPUT_ROW, TALL_WIDTH - TALL_LABEL, TALL_OUTPUT_ROW)
             height = count * TALL_OUTPUT_ROW
+            if count < col.shape[-1]:
+                boxes[(col.name, "more")] = Box(TALL_LABEL, y + height + 2, TALL_WIDTH - TALL_LABEL, MORE_HEIGHT)
+                height += MORE_HEIGHT + 2
         else:
             for i in range(count):
                 row, place = divmod(i, TALL_PER_ROW)
@@ -174,8 +184,8 @@ def rail(columns, size, position):
     the left edge of the explanation panel, all in logical units, so that this column and the one it reads from
     stay in view at the left and the panel takes the rest."""
     col = columns[position]
-    if col.kind == "output":  # a class row shows only its swatch beside a panel
-        right = col.x + size * 0.5 + RAIL_PAD
+    if col.kind == "output":  # a class row keeps its swatch and name beside a panel (bar and percentage fade)
+        right = col.x + OUTPUT_NAME_WIDTH + RAIL_PAD
     else:  # the column's label is wider than its neurons
         label = wide_label(col, size)
         right = max(col.x + size, label.x + label.w) + RAIL_PAD

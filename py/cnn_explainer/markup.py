@@ -5,6 +5,7 @@ exactly where it inserts it, so nothing is escaped twice and nothing is left une
 """
 import functools
 import html
+import unicodedata
 
 import numpy as np
 
@@ -18,6 +19,7 @@ KIND_TITLES = {"input": N_("input"), "conv2d": N_("convolution"), "relu": N_("Re
 CHANNEL_NAMES = (N_("red"), N_("green"), N_("blue"))
 PROBABILITY_GRADIENT = "rgb(241,245,249), rgb(30,64,175)"
 RAMP_CAPTION = N_("A colour ramp (no example images in this build)")
+PREVIEW_ALT = N_("The image the network is looking at")  # the toolbar's picture (the build writes it in English)
 # The class names of the shipped models (weights/*.json "classes"), so that they are translated wherever they are
 # shown (class_name()); a class name of someone's own model has no translation and passes through unchanged.
 KNOWN_CLASS_NAMES = (
@@ -39,12 +41,12 @@ KNOWN_DESCRIPTIONS = (
 # The notes that examples/examples.json can hold (as note_of(message, values), written by the build,
 # tools/build_site.py, and by the page when the manifest cannot be loaded): shown translated by translated_note().
 GALLERY_NOTES = (
-    N_("Held-out (val) images from {datasets}, decoded and stored as PNG: per model and class, the first "
-       "{count} in sorted order that the model classifies correctly. ImageNet-derived images: "
-       "non-commercial research and education use only."),
-    N_("No example images in this build: no data folder was given "
-       "(build with --data DIR, or put the data in ../shared/data). Use your own image."),
-    N_("No example images in this build: no data set in {folder} matches a shipped model. Upload your own image."),
+    N_("Held-out (val) images from {datasets}, never used in training, stored as 64×64 PNG: per class, the first "
+       "{count} in sorted order that our model trained on that data set classifies correctly. ImageNet-derived "
+       "images: non-commercial research and education use only."),
+    N_("No example images in this build (built with --no-examples, or without the examples/ folder). "
+       "Use your own image."),
+    N_("No example images in this build: examples/ has none for the shipped models. Use your own image."),
     N_("The example images could not be loaded ({error})."),
 )
 
@@ -54,9 +56,25 @@ def escape(text):
     return html.escape(str(text), quote=True)
 
 
+# Explicit bidi controls (embeddings, overrides, isolates): in a name from someone's file they only ever reorder what
+# the page writes around it ("Prediction: %6.77 exe.png"), so they are dropped wherever such text is shown.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+RIGHT_TO_LEFT = ("R", "AL", "AN")  # bidi classes that can pull neighbouring numbers and punctuation into their run
+
+
+def isolate(text):
+    """Text from someone's file, safe to place in a sentence, a menu option, an attribute or SVG: its bidi controls
+    dropped and, if it holds right-to-left letters, wrapped in FSI … PDI (what <bdi> does, but valid everywhere)."""
+    text = str(text).translate(BIDI_CONTROLS)
+    if any(unicodedata.bidirectional(c) in RIGHT_TO_LEFT for c in text):
+        return f"\u2068{text}\u2069"
+    return text
+
+
 def class_name(name):
-    """A class name in the active language (a shipped model's are translated; any other passes through unchanged)."""
-    return _(name) if name else name
+    """A class name in the active language (a shipped model's are translated; any other, from someone's file, is
+    isolated: it never reorders the text around it)."""
+    return isolate(_(name)) if name else name
 
 
 def _channel_message(index, channels):
@@ -119,9 +137,11 @@ def edges_svg(columns, edges):
 
 
 def column_label(column, wide, tall):
-    """The label of a column: its name, what it does and its shape."""
+    """The label of a column: its name, what it does and its shape (a name that is just the word "input" or "output"
+    is that word, translated; any other name is the model's own)."""
+    name = _(KIND_TITLES[column.kind]) if column.name == column.kind else column.name
     return (f'<div class="col-label kind-{column.kind}" style="{placement(wide, tall)}">'
-            f'<span class="col-name">{escape(column.name)}</span>'
+            f'<span class="col-name">{escape(name)}</span>'
             f'<span class="col-kind">{escape(_(KIND_TITLES[column.kind]))}</span>'
             f'<span class="col-shape">{escape(shape_text(column.shape))}</span></div>')
 
@@ -129,8 +149,12 @@ def column_label(column, wide, tall):
 def more_note(column, wide, tall):
     """The note under a compact column: how many of its neurons are not drawn."""
     count, shown = column.shape[-1], layout.drawn(column)
-    title = _("Only the first {shown} of {count} neurons are drawn here; every one is computed.").format(
-        shown=shown, count=count)
+    if column.kind == "output":
+        title = _("The {shown} most probable of {count} classes for this image are drawn here; the softmax view "
+                  "lists and finds every class.").format(shown=shown, count=count)
+    else:
+        title = _("Only the first {shown} of {count} neurons are drawn here; every one is computed.").format(
+            shown=shown, count=count)
     return (f'<div class="col-more" style="{placement(wide, tall)}" title="{escape(title)}">'
             + escape(_("+{count} more").format(count=count - shown)) + "</div>")
 
@@ -305,14 +329,14 @@ def gallery_note(examples, items):
 
 def model_options_html(names, selected):
     """The model menu's options."""
-    return "".join(f'<option value="{escape(n)}"{" selected" if n == selected else ""}>{escape(n)}</option>'
+    return "".join(f'<option value="{escape(n)}"{" selected" if n == selected else ""}>{escape(isolate(n))}</option>'
                    for n in names)
 
 
 def model_info(model):
     """One sentence about a model: its description and its held-out accuracy."""
     description = model.meta.get("description", "")
-    text = _(description) if description in KNOWN_DESCRIPTIONS else description
+    text = _(description) if description in KNOWN_DESCRIPTIONS else isolate(description)
     accuracy = model.meta.get("training", {}).get("val_accuracy")
     if accuracy is not None:
         sentence = _("Top-1 accuracy on held-out images: {percent}.").format(percent=f"{100 * accuracy:.1f}%")

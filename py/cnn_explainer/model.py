@@ -167,10 +167,15 @@ class Model:
 
     def conv_intermediates(self, name, acts, out_channel):
         """For one conv neuron: each input channel cross-correlated with its own kernel slice, no bias: (in, H, W)."""
-        x, window, stride = self.padded_input(name, acts)
-        cols = ops.windows(x, window, stride)  # (oh, ow, kh, kw, in)
-        kernel = self.layer(name).kernel[:, :, :, out_channel]
-        return np.einsum("hwijc,ijc->chw", cols, kernel)
+        x, (kh, kw), (sh, sw) = self.padded_input(name, acts)
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 0))  # (in, H, W): one map per input channel
+        kernel = self.layer(name).kernel[:, :, :, out_channel]  # (kh, kw, in): one slice per input channel
+        oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
+        maps = np.zeros((x.shape[0], oh, ow), np.result_type(x, kernel))
+        for i in range(kh):  # each kernel position weighs the input shifted by (i, j): kh × kw whole-map steps
+            for j in range(kw):
+                maps += kernel[i, j, :, None, None] * x[:, i : i + sh * oh : sh, j : j + sw * ow : sw]
+        return maps
 
     def window_at(self, name, acts, row, col):
         """The input window (kh, kw, in) behind output position (row, col) of a conv or pool layer."""

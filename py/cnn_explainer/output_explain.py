@@ -4,6 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import steps
+from .i18n import _
 from .markup import class_name
 from .numbers import number
 
@@ -113,16 +114,36 @@ def exp_html(logit, digits=3):
     return f"e<sup>{number(logit, digits)}</sup>"
 
 
+class SoftmaxTerms:
+    """Every class's SoftmaxTerm, each made when it is asked for (of 10,000 classes a view shows a dozen)."""
+
+    def __init__(self, logits, classes):
+        self.logits = np.asarray(logits, dtype=np.float64)
+        self.exps, total, self.shares = steps.softmax_terms(self.logits)
+        self.total, self.classes = float(total), classes
+
+    def __len__(self):
+        return len(self.classes)
+
+    def __getitem__(self, j):
+        return SoftmaxTerm(j, self.classes[j], float(self.logits[j]), float(self.exps[j]), float(self.shares[j]))
+
+    def __iter__(self):
+        return (self[j] for j in range(len(self)))
+
+
 def softmax_table(logits, classes):
     """One SoftmaxTerm per class: its logit, e^logit and its share of the sum (the probability)."""
-    exps, total, shares = steps.softmax_terms(logits)
-    return [SoftmaxTerm(j, classes[j], float(logits[j]), float(exps[j]), float(shares[j])) for j in range(len(classes))], float(total)
+    terms = SoftmaxTerms(logits, classes)
+    return list(terms), terms.total
 
 
-def softmax_formula(terms, total, chosen):
+def softmax_formula(terms, total, chosen, shown=None):
     """The softmax of class `chosen` as text, with the real numbers: p = e^(z) / (e^(z1) + …) = a / s = p
-    (the class name in the active language)."""
+    (the class name in the active language); `shown` (some of the terms) writes only those out and counts the rest."""
     term = terms[chosen]
-    denominator = " + ".join(exp_text(t.logit) for t in terms)
+    denominator = " + ".join(exp_text(t.logit) for t in (terms if shown is None else shown))
+    if shown is not None and len(shown) < len(terms):
+        denominator += " + " + _("{count} more terms").format(count=len(terms) - len(shown))
     return (f"p({class_name(term.name)}) = {exp_text(term.logit)} / ({denominator}) = "
             f"{number(term.exp)} / {number(total)} = {number(term.share, 4)}")

@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from .i18n import _
-from .weights import MAX_NAME, WeightsError, _require, check_text, model_from_spec, parse_spec
+from .weights import MAX_NAME, WeightsError, _check_texts, _require, check_text, model_from_spec, parse_spec
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024  # refused before any shard is read: far more than the browser can explain
 SUPPORTED = ("InputLayer", "Conv2D", "Activation", "ReLU", "Softmax", "MaxPooling2D", "Flatten", "Dense",
@@ -271,6 +271,10 @@ def model_from_tfjs(spec, sizes, read, where="model.json", name="tfjs-model"):
     layers = _keras_layers(spec, where)
     shape = _input_shape(layers, where)
     specs, params, folds = _convert(layers, where)  # unsupported layers are refused before any shard is read
+    metadata = spec.get("userDefinedMetadata") if isinstance(spec.get("userDefinedMetadata"), dict) else {}
+    classes = next((holder[key] for holder in (metadata, spec) for key in ("classes", "class_names", "labels")
+                    if key in holder), None)
+    _check_texts({"name": name, "classes": classes}, where)  # overlong names too, before any shard is read
     arrays = _read_weights(_manifest(spec, where), sizes, read, where)
     ours = {}
     for layer, use_bias in params:
@@ -278,9 +282,6 @@ def model_from_tfjs(spec, sizes, read, where="model.json", name="tfjs-model"):
         bias = _weight(arrays, layer, "bias") if use_bias or kernel is None else np.zeros(kernel.shape[-1:], np.float32)
         ours.update({f"{layer}/{param}": array for param, array in (("kernel", kernel), ("bias", bias))
                      if array is not None})
-    metadata = spec.get("userDefinedMetadata") if isinstance(spec.get("userDefinedMetadata"), dict) else {}
-    classes = next((holder[key] for holder in (metadata, spec) for key in ("classes", "class_names", "labels")
-                    if key in holder), None)
     if classes is None:
         units = next((s.get("units") for s in reversed(specs) if s["type"] == "dense"), 1)
         count = units if isinstance(units, int) and 0 < units <= sum(a.size for a in arrays.values()) else 1

@@ -3,6 +3,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 import zipfile
 
 import numpy as np
@@ -55,6 +56,13 @@ def check_text(value, limit, what, where):
     if isinstance(value, str) and len(value) > limit:
         raise WeightsError(_("{where}: {what} has {length} characters; the most this page shows is {limit}").format(
             where=where, what=what, length=f"{len(value):,}", limit=f"{limit:,}"))
+
+
+def identifier_text(name):
+    """Whether a name holds no control or format characters and no right-to-left letters (it reads the same
+    wherever the page writes it)."""
+    return not any(unicodedata.category(c) in ("Cc", "Cf") or unicodedata.bidirectional(c) in ("R", "AL", "AN")
+                   for c in name)
 
 
 def _check_texts(spec, where):
@@ -169,6 +177,9 @@ def model_from_spec(spec, arrays, where="weights"):
         if name in seen or name == "input" or "/" in name:
             raise WeightsError(_("{where}: layer name {name} is repeated or not allowed").format(
                 where=where, name=repr(name)))
+        if not identifier_text(name):  # a layer name is shown inside the page's own sentences in every view
+            raise WeightsError(_("{where}: the name of layer {number} holds control characters or right-to-left "
+                                 "text (a layer name is an identifier)").format(where=where, number=index + 1))
         seen.add(name)
         if kind not in LAYER_TYPES:
             raise WeightsError(_("{where}: layer {name} has unknown type {type} (known: {known})").format(

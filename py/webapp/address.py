@@ -1,8 +1,10 @@
 """The address bar follows the page (cnn_explainer.share): every opened view is a history entry, and a link, a reload
 or back/forward reopens what it records."""
+import asyncio
+
 import js
 
-from cnn_explainer import i18n, share
+from cnn_explainer import i18n, share, weights
 
 from .choices import show_example, use_model
 from .conv_formula_view import ConvFormulaView
@@ -10,6 +12,7 @@ from .dom import one
 from .playground_view import Playground
 from .softmax_view import SoftmaxView
 
+DEFAULT = object()  # "the model's default example", in the fields an empty address stands for
 SUBVIEWS = {ConvFormulaView: "channel", SoftmaxView: "softmax", Playground: "playground"}
 
 
@@ -31,6 +34,7 @@ class Address:
 
     def __init__(self, app):
         self.app, self.restoring, self.last = app, False, None
+        self.lock, self.generation = asyncio.Lock(), 0  # restores run one at a time; the latest one counts
 
     def fields(self):
         """What the page shows now, as share fields (nothing a visitor brought: their image or model)."""
@@ -63,29 +67,61 @@ class Address:
         self.last = text
 
     async def restore(self):
-        """Reopen what the address records: language, model, example, colour level, views and position."""
-        fields = share.decode(js.location.hash)
+        """Reopen what the address records (an empty address: the defaults). Restores run one at a time and the
+        latest wins: one that a newer back/forward made stale stops between its steps and records nothing. No error
+        while restoring (a link is untrusted input) escapes: it is logged and the page goes on as it is."""
+        self.generation += 1
+        generation = self.generation
+        async with self.lock:
+            if generation != self.generation:
+                return
+            empty = js.location.hash in ("", "#")
+            self.restoring = True
+            try:
+                done = await self.apply(self.defaults() if empty else share.decode(js.location.hash), generation)
+            except Exception as error:  # noqa: BLE001 (whatever a hostile link or a failing fetch raises)
+                js.console.warn(f"could not restore the address {js.location.hash!r}: {error!r}")
+                done = generation == self.generation
+            finally:
+                self.restoring = False
+            if not done:
+                return
+            if empty:  # the first entry stays empty: it stands for the defaults, not for what they look like now
+                self.last = ""
+                return
+            self.last = None
+            self.record()
+
+    def defaults(self):
+        """The fields an empty address means: the default model and its default example, module colours, no view."""
+        state = self.app.state
+        name = weights.DEFAULT_MODEL if weights.DEFAULT_MODEL in state.shipped else next(iter(state.models), None)
+        return {"model": name, "level": "module", "example": DEFAULT}
+
+    async def apply(self, fields, generation):
+        """Show the fields step by step: language, model, example, colour level, views; False if it became stale."""
         app, state = self.app, self.app.state
-        self.restoring = True
-        try:
-            if fields.get("lang") in i18n.LANGUAGES and fields["lang"] != i18n.language:  # (absent: as it is)
-                app.set_language(fields["lang"])
-            name = fields.get("model")
-            if name in state.shipped and name != state.model.name:
-                one("#model-select").value = name
-                await use_model(app, state.models[name])
-            example = fields.get("example")
-            if example and example != state.example and any(item["file"] == example for item in state.gallery()):
-                await show_example(app, example)
-            level = fields.get("level")
-            if level in share.LEVELS and level != state.level:
-                one("#scale-level").value = level
-                app.set_level(level)
-            self.open_views(fields)
-        finally:
-            self.restoring = False
-        self.last = None
-        self.record()
+        if fields.get("lang") in i18n.LANGUAGES and fields["lang"] != i18n.language:  # (absent: as it is)
+            app.set_language(fields["lang"])
+        name = fields.get("model")
+        if name in state.shipped and name != state.model.name:
+            one("#model-select").value = name
+            await use_model(app, state.models[name])
+            if generation != self.generation:
+                return False
+        example = fields.get("example")
+        if example is DEFAULT:
+            example = state.default_example() or next((item["file"] for item in state.gallery()), None)
+        if example and example != state.example and any(item["file"] == example for item in state.gallery()):
+            await show_example(app, example)
+            if generation != self.generation:
+                return False
+        level = fields.get("level")
+        if level in share.LEVELS and level != state.level:
+            one("#scale-level").value = level
+            app.set_level(level)
+        self.open_views(fields)
+        return True
 
     def open_views(self, fields):
         """Open the recorded stack of views (closing any other) and move its animation to the recorded cell."""

@@ -14,11 +14,16 @@ from .overview import Overview
 from .state import State
 
 
+INFO_SECONDS = 8  # a piece of news (not an error) floats over the network's head line this long
+
+
 def show_message(text, kind="error"):
-    """Show (or with empty text, clear) the message line under the toolbar (text, never markup)."""
+    """Show (or with empty text, clear) the message line under the toolbar (text, never markup); news goes by itself."""
     box = one("#message")
     box.textContent = text
     box.className = f"message {kind}" if text else "message"
+    if text and kind == "info":
+        later(lambda: box.textContent == text and show_message(""), INFO_SECONDS * 1000)
 
 
 class App:
@@ -64,6 +69,7 @@ class App:
         state.example, state.preview_url, state.caption = example, preview_url, caption
         self.explainer.refresh()
         preview = one("#input-preview")
+        preview.alt = _(markup.PREVIEW_ALT)
         if not preview_url:  # the colour ramp has no picture of its own: the input column shows it
             preview.removeAttribute("src")
         elif preview.getAttribute("src") != preview_url:

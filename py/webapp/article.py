@@ -5,7 +5,7 @@ from cnn_explainer import colormap, figures, markup
 from cnn_explainer.i18n import _
 from cnn_explainer.model import pixels_of
 
-from .dom import Listeners, one, paint
+from .dom import Listeners, every, one, paint
 from .playground_view import Playground
 
 
@@ -54,7 +54,18 @@ class Article:
         self.draw_pool(model, acts)
         self.draw_flatten(model, acts)
         one("#fig-softmax .fig-body").innerHTML = figures.softmax_html(model.logits(acts), model.classes)
+        self.fill_numbers(model)
         one("#fig-training .fig-body").innerHTML = figures.training_html(model)
+
+    @staticmethod
+    def fill_numbers(model):
+        """The numbers the text quotes from this model: its first block's map sizes, its input and receptive field."""
+        h, w = model.input_shape[:2]
+        field = figures.receptive_field(model)
+        for selector, text in ((".live-sizes", " → ".join(map(str, figures.first_block_sizes(model)))),
+                               (".live-input", f"{h} × {w}"), (".live-field", f"{field} × {field}")):
+            for element in every(selector):
+                element.textContent = text
 
     def draw_input(self, model, acts, preview_url):
         """The picture with the square the network keeps outlined, and the network's input made of that square."""

@@ -6,7 +6,7 @@ import js
 from pyodide.ffi import create_proxy
 from pyscript import document, when
 
-from cnn_explainer import layout, weights
+from cnn_explainer import weights
 from cnn_explainer.i18n import _
 
 from .app import show_message
@@ -126,7 +126,9 @@ def bind(app):
     @on("click", "#classes-open")
     def on_classes_open(event):
         """The visitor's own model: name its classes (a TF.js file rarely carries them)."""
-        one("#classes-text").value = "\n".join(state.model.classes)
+        text = one("#classes-text")
+        text.value = "\n".join(state.model.classes)
+        text.maxLength = weights.class_text_limit(len(state.model.classes))  # a paste of megabytes is cut at once
         set_text("#classes-status", "")
         one("#classes").showModal()
 
@@ -252,8 +254,7 @@ def bind(app):
         node = closest(event, ".node")
         if node is None:
             return
-        target = layout.neighbour(app.overview.columns, node.dataset.layer, int(node.dataset.index), event.key,
-                                  app.overview.rail_position)
+        target = app.overview.neighbour(node.dataset.layer, int(node.dataset.index), event.key)
         if target is None:
             return
         event.preventDefault()

@@ -4,7 +4,7 @@ import time
 import js
 from pyscript import document
 
-from cnn_explainer import tfjs, weights
+from cnn_explainer import markup, tfjs, weights
 from cnn_explainer.i18n import _
 from cnn_explainer.model import ramp_pixels, rescale, scale_pixels
 
@@ -17,7 +17,8 @@ async def show_example(app, path):
     """Show a gallery example."""
     model = app.state.model
     array = await example_array(model, path, predecoded=path == app.state.default_example())
-    app.state.example, app.state.upload_name = path, None
+    app.state.example, app.state.upload_name, app.state.upload_bytes = path, None, None
+    show_message("")
     app.show_image(array, f"./{path}", app.caption(), example=path)
 
 
@@ -28,21 +29,22 @@ async def show_default(app):
         await show_example(app, chosen or items[0]["file"])
     else:
         model = app.state.model
-        app.state.example = app.state.upload_name = None
+        app.state.example = app.state.upload_name = app.state.upload_bytes = None
         app.show_image(scale_pixels(ramp_pixels(model.input_shape), model.pixel_range), "", app.caption())
 
 
 async def show_upload(app, file):
     """Prepare the visitor's image file; on bad input say why and keep the current view."""
-    name = file.name or _("your image")
+    name = markup.isolate(file.name) if file.name else _("your image")  # (a file name is someone's text: isolated)
     image = await image_module()
     try:
-        array, _square = image.prepare_for(app.state.model, await read_file(file, image.ImageError))
+        data = await read_file(file, image.ImageError)
+        array, _square = image.prepare_for(app.state.model, data)
     except image.ImageError as error:
         show_message(_("Could not use “{name}”: {error}. The previous image is still shown.").format(name=name, error=error))
         return
     show_message("")
-    app.state.example, app.state.upload_name = None, name
+    app.state.example, app.state.upload_name, app.state.upload_bytes = None, name, data
     app.show_image(array, js.URL.createObjectURL(file), app.caption())
 
 
@@ -52,15 +54,15 @@ async def read_model(files):
     if json_file is None:
         raise weights.WeightsError(_("Choose the files of a model together: its .json and its .npz, or a TF.js "
                                      "model.json and its .bin files."))
-    json_bytes = await read_file(json_file, weights.WeightsError)
-    if tfjs.is_tfjs(weights.parse_spec(json_bytes, json_file.name)):
+    json_bytes, where = await read_file(json_file, weights.WeightsError), markup.isolate(json_file.name)
+    if tfjs.is_tfjs(weights.parse_spec(json_bytes, where)):
         shards = {f.name: await read_file(f, weights.WeightsError) for f in files if f.name.endswith(".bin")}
         stem = json_file.name.rsplit(".", 1)[0]
-        return tfjs.load_tfjs_bytes(json_bytes, shards, json_file.name, "tfjs-model" if stem == "model" else stem)
+        return tfjs.load_tfjs_bytes(json_bytes, shards, where, "tfjs-model" if stem == "model" else stem)
     npz_file = next((f for f in files if f.name.endswith(".npz")), None)
     if npz_file is None:
         raise weights.WeightsError(_("Choose both files of a model together: its .json and its .npz."))
-    return weights.load_model_bytes(json_bytes, await read_file(npz_file, weights.WeightsError), json_file.name)
+    return weights.load_model_bytes(json_bytes, await read_file(npz_file, weights.WeightsError), where)
 
 
 async def open_model(app, files):
@@ -77,26 +79,35 @@ async def open_model(app, files):
         return
     state.models[name] = model
     option = document.createElement("option")
-    option.value = option.textContent = name
+    option.value, option.textContent = name, markup.isolate(name)
     one("#model-select").appendChild(option)
     one("#model-select").value = name
-    show_message(_("Loaded your model “{name}”.").format(name=name), "info")
+    show_message(_("Loaded your model “{name}”.").format(name=markup.isolate(name)), "info")
     document.body.dataset.modelOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"  # read, check, build, first draw
 
 
 async def use_model(app, model, keep_image=False):
-    """Switch models, all or nothing: keep the visitor's image when asked and the new model takes its shape, else
-    show its default; if anything fails (out of memory, say), the previous model and picture come back. True if done."""
+    """Switch models, all or nothing, keeping the picture: the visitor's image (prepared again for the new model's
+    input), or the same example where the new model has it; else, with keep_image, the current input when the new
+    model takes its shape; else its default. If anything fails (out of memory, say), the previous model and picture
+    come back. True if done."""
     state = app.state
     previous = (state.model, state.array, state.preview_url, state.caption, state.example)
+    upload = (state.upload_name, state.upload_bytes)
     start = time.perf_counter()
     try:
         old_range = state.model.pixel_range if state.model is not None else None
         app.use_model(model)
-        if keep_image and previous[1] is not None and previous[1].shape == model.input_shape:
+        if upload[1] is not None:
+            image = await image_module()
+            app.show_image(image.prepare_for(model, upload[1])[0], previous[2], app.caption())
+        elif previous[4] and any(item["file"] == previous[4] for item in state.gallery()):
+            await show_example(app, previous[4])
+        elif keep_image and previous[1] is not None and previous[1].shape == model.input_shape:
             app.show_image(rescale(previous[1], old_range, model.pixel_range), *previous[2:])
         else:
             await show_default(app)
+        show_message("")  # a message spoke of the previous model or picture
         document.body.dataset.modelSwitchMs = f"{(time.perf_counter() - start) * 1000:.1f}"
         return True
     except Exception as error:  # whatever broke, the page must not be left half-switched
@@ -104,9 +115,10 @@ async def use_model(app, model, keep_image=False):
         if old_model is None:
             raise
         app.use_model(old_model)
+        state.upload_name, state.upload_bytes = upload
         if array is not None:
             app.show_image(array, url, caption, example)
         one("#model-select").value = old_model.name
         show_message(_("Could not switch to the model “{name}”: {error}. The previous model is still in use.").format(
-            name=model.name, error=error or type(error).__name__))
+            name=markup.isolate(model.name), error=error or type(error).__name__))
         return False

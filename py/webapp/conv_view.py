@@ -14,7 +14,7 @@ from .player import Player, controls_html
 
 CODE = (Model.conv_intermediates, steps.conv_total)
 # Which code line each part of the picture comes from: (panel, start of the line).
-CODE_LINES = {"input": (0, "x, window, stride ="), "kernel": (0, "kernel ="), "intermediate": (0, "return np.einsum"),
+CODE_LINES = {"input": (0, "x, (kh, kw), (sh, sw) ="), "kernel": (0, "kernel ="), "intermediate": (0, "maps +="),
               "sum": (1, "return"), "bias": (1, "return"), "output": (1, "return")}
 LEGENDS = {"input": N_("input channels"), "kernel": N_("kernel weights"), "intermediate": N_("intermediate maps"),
            "output": N_("output and bias")}  # shown translated: _(LEGENDS[kind])
@@ -93,9 +93,9 @@ class ConvView:
         diagram = elastic.elastic_html(self.boxes, self.links, self.height, self.labels, shapes, self.narrow)
         return (f'<p class="lede">{lede}</p><div class="el-layout{" narrow" if self.narrow else ""}">'
                 f'<div class="el-diagram">{diagram}</div>'
-                f'<div class="el-side"><h4>{one_cell}</h4>{controls_html(self.title)}'
+                f'<div class="el-side"><h3>{one_cell}</h3>{controls_html(self.title)}'
                 '<div class="el-sum-formula" aria-live="polite"></div>'
-                f'<h4>{pointing}</h4><p class="el-info">{_(INFO)}</p>{markup.playground_button(self.layer, self.index)}'
+                f'<h3>{pointing}</h3><p class="el-info">{_(INFO)}</p>{markup.playground_button(self.layer, self.index)}'
                 f'</div></div><div class="el-legends" aria-label="{scales}">{legends}</div>'
                 f'{markup.code_panels_html(CODE)}')
 

@@ -48,9 +48,9 @@ def mark_code_line(root, panel, line):
             element.classList.add("current")
 
 
-def later(function):
-    """Run function after the current event: a handler must not destroy its own proxy while it runs."""
-    js.setTimeout(create_once_callable(lambda *_: function()), 0)
+def later(function, ms=0):
+    """Run function after the current event (or ms later): a handler must not destroy its own proxy while it runs."""
+    js.setTimeout(create_once_callable(lambda *_: function()), ms)
 
 
 def media(query):

@@ -53,6 +53,7 @@ class Explainer:
         self.stage, self.section, self.body = one("#stage"), one("#explain"), one("#explain-body")
         self.listeners = Listeners()
         self.listeners.add(self.section, "click", self.on_click)
+        self.listeners.add(one("#back-to-view"), "click", self.from_article)
         self.on_change = lambda: None  # called when the stack of views changed (the address makes a history entry)
 
     @property
@@ -151,8 +152,35 @@ class Explainer:
         if self.stack:
             self.show_top()
 
+    def to_article(self):
+        """The "i" button: the view's article section comes into sight with the focus on its heading, and a button
+        right under the heading leads back (the address keeps the view: the link's own jump would replace it)."""
+        section = one(f"#{SECTIONS.get(self.view.section, 'article')}") or one("#article")
+        heading = section.querySelector("h2, h3")
+        back = one("#back-to-view")
+        heading.tabIndex = -1
+        heading.insertAdjacentElement("afterend", back)
+        back.hidden = False
+        section.scrollIntoView()
+        focus(heading)
+
+    def from_article(self, event):
+        """The article's "Back to the view" button: the panel (or, once closed, the network) and its focus again."""
+        one("#back-to-view").hidden = True
+        if self.is_open:
+            js.window.scrollBy(0, self.section.getBoundingClientRect().top - 8)
+            focus(one("#explain-info"))
+        else:
+            one("#stage").scrollIntoView()
+            focus(self.origin if self.origin is not None and self.origin.isConnected else one("#network [tabindex='0']"))
+
     def on_click(self, event):
-        """A click on empty space in the panel steps back; a view's playground button opens the playground on top."""
+        """A click on empty space in the panel steps back; a view's playground button opens the playground on top;
+        the "i" button leads to the view's article section."""
+        if closest(event, "#explain-info") is not None:
+            event.preventDefault()
+            self.to_article()
+            return
         button = closest(event, ".to-playground")
         if button is not None:
             self.push(Playground, "image", button.dataset.layer, int(button.dataset.index), return_focus=".to-playground")

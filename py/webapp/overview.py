@@ -18,6 +18,9 @@ class Overview:
         self.highlighted, self.pinned, self.rail_position = [], None, None
         self.root, self.canvases, self.outputs, self.groups = None, {}, [], []  # handles on the mounted elements
         self.acts = None
+        output = self.columns[-1]
+        self.compact_output = layout.drawn(output) < output.shape[-1]  # many classes: rows show the top ones
+        self.output_order = list(range(layout.drawn(output)))  # the class index each class row shows now
 
     def mount(self):
         """Write the overview's markup (unless the build's first paint of this model is there) and keep handles."""
@@ -34,8 +37,23 @@ class Overview:
             first.tabIndex = 0  # roving tab stop: one Tab reaches the network, arrows move inside it
 
     def node(self, layer, index):
-        """The element of one neuron (found by numbers: a layer's name never goes into a selector)."""
+        """The element of one neuron, None when it is not drawn (found by numbers: a layer's name never goes into a
+        selector)."""
         return one(f'.node[data-col="{self.position_of[layer]}"][data-index="{int(index)}"]', self.root)
+
+    def row_of(self, layer, index):
+        """Where a neuron is drawn in its column: its index, or for a compact output the class row showing it (None)."""
+        if self.compact_output and self.kind_of[layer] == "output":
+            return self.output_order.index(index) if index in self.output_order else None
+        return index
+
+    def neighbour(self, layer, index, key):
+        """The (layer, index) an arrow key moves to from a neuron, or None (compact outputs move by class row)."""
+        row = self.row_of(layer, index)
+        target = layout.neighbour(self.columns, layer, 0 if row is None else row, key, self.rail_position)
+        if target is not None and self.compact_output and self.kind_of[target[0]] == "output":
+            target = target[0], self.output_order[target[1]]
+        return target
 
     def source_of(self, layer):
         """The column a layer reads from."""
@@ -58,9 +76,15 @@ class Overview:
         one("#legends").innerHTML = markup.overview_legends_html(self.model, self.hidden, limits, level)
 
     def show_probabilities(self, probabilities):
-        """Fill the class rows: bar width, percentage, and the top class emphasised; and the prediction line."""
+        """Fill the class rows: bar width, percentage, and the top class emphasised; and the prediction line. A compact
+        output's rows show this image's most probable classes, in order."""
         top = int(np.argmax(probabilities))
-        for i, row in enumerate(self.outputs):
+        if self.compact_output:
+            count = len(self.outputs)
+            best = np.argpartition(-probabilities, count)[:count]
+            self.output_order = [int(i) for i in best[np.argsort(-probabilities[best], kind="stable")]]
+            self.show_output_classes()
+        for i, row in zip(self.output_order, self.outputs):
             p = float(probabilities[i])
             row.dataset.probability = f"{p:.6f}"
             row.querySelector(".fill").style.width = f"{100 * p:.2f}%"
@@ -71,36 +95,54 @@ class Overview:
         prediction.dataset.probability = f"{float(probabilities[top]):.6f}"
         prediction.innerHTML = markup.prediction_html(self.model.classes, probabilities)
 
+    def show_output_classes(self):
+        """Give each class row of a compact output the class it shows now (its index, name; pinned or not)."""
+        pinned = self.pinned[1] if self.pinned and self.kind_of[self.pinned[0]] == "output" else None
+        for i, row in zip(self.output_order, self.outputs):
+            row.dataset.index = row.dataset.classIndex = str(i)
+            row.querySelector(".cls").textContent = markup.class_name(self.model.classes[i])
+            row.classList.toggle("pinned", i == pinned)
+            row.classList.remove("lit")
+
     def highlight(self, layer, index):
         """Emphasise a neuron, its incoming edges and its source neurons; return the info line's text."""
-        self.clear_highlight()
+        self.unlight()  # "focusing" stays on: taking it off and on again would restyle every neuron and edge
         position = self.position_of[layer]
         marked = [self.node(layer, index)]
-        group = one(f'#edges g[data-target="{position}:{int(index)}"]', self.root)
-        if group is not None:
-            marked.append(group)
+        row = self.row_of(layer, index)
+        group = one(f'#edges g[data-target="{position}:{int(row)}"]', self.root) if row is not None else None
+        marked.append(group)
         if position > 0:
             previous = self.columns[position - 1]
             for j in layout.sources(self.kind_of[layer], index, layout.drawn(previous)):
                 marked.append(self.node(previous.name, j))
+        marked = [element for element in marked if element is not None]  # a class that has no row now
         for element in marked:
             element.classList.add("lit")
         self.root.classList.add("focusing")
         self.highlighted = marked
+        if self.acts is None:  # a new model's overview before its first picture is drawn
+            return ""
         return markup.hover_text(layer, self.kind_of[layer], index, self.acts, self.model.classes)
 
-    def clear_highlight(self):
-        """Remove any highlight."""
+    def unlight(self):
+        """Take the highlight off the lit elements."""
         for element in self.highlighted:
             element.classList.remove("lit")
         self.highlighted = []
+
+    def clear_highlight(self):
+        """Remove any highlight."""
+        self.unlight()
         self.root.classList.remove("focusing")
 
     def pin(self, layer, index):
         """Keep one neuron lit (the one being explained) until unpin(); returns the info line's text."""
         self.unpin()
         self.pinned = (layer, index)
-        self.node(layer, index).classList.add("pinned")
+        element = self.node(layer, index)
+        if element is not None:
+            element.classList.add("pinned")
         return self.highlight(layer, index)
 
     def unpin(self):
@@ -115,12 +157,13 @@ class Overview:
         """Shrink the overview into a rail left of an explanation of `layer`: later columns fade, the panel gets the rest."""
         position = self.position_of[layer]
         place = layout.rail(self.columns, self.size, position)
-        style = stage.style
+        # set on the elements that use them (not inherited, app.css): set on the stage they would restyle every neuron
+        style = one(".net", self.root).style
         style.setProperty("--rail-scale", f"{place.scale:.4f}")
         style.setProperty("--rail-shift", f"{100 * place.shift / layout.WIDTH:.4f}")
-        style.setProperty("--panel-left", f"{100 * place.panel_left / layout.WIDTH:.4f}")
         cut = layout.tall_cut(self.columns, position)
         style.setProperty("--tall-cut", f"{layout.TALL_WIDTH} / {cut:.1f}")
+        one("#explain").style.setProperty("--panel-left", f"{100 * place.panel_left / layout.WIDTH:.4f}")
         for group in self.groups:
             group.classList.toggle("after", int(group.dataset.col) > position)
         self.rail_position = position

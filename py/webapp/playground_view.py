@@ -49,6 +49,7 @@ class Playground:
         self.kernel = self.kernel_of(self.kernel_name, 3)
         self.listeners, self.player, self.taps = Listeners(), None, []
         self.cursor = (0, 0)  # the input cell the keyboard edits (grid mode), unpadded
+        self.heading = "h3" if nav is not None else "h4"  # under the panel's h2, or the article section's h3
 
     # ---- the numbers ----------------------------------------------------------------------------------------------
 
@@ -154,12 +155,13 @@ class Playground:
         in_label = _("padded input, {height} by {width}").format(height=size, width=size)
         out_label = _("output: point or use the arrow keys to choose a cell")
         in_title, out_title, weights = _("Input with padding"), _("Output"), _("kernel weights")
+        h = self.heading
         self.root.querySelector(".pg-grids").innerHTML = (
-            f'<div class="pg-side"><h4>{in_title} · {size}×{size}</h4>'
+            f'<div class="pg-side"><{h}>{in_title} · {size}×{size}</{h}>'
             f'{pm.grid_html("pg-in", self.padded.shape, in_label, overlay_in)}</div>'
-            f'<div class="pg-side pg-kernel"><h4>{kernel_title} · {s.kernel}×{s.kernel}</h4>'
+            f'<div class="pg-side pg-kernel"><{h}>{kernel_title} · {s.kernel}×{s.kernel}</{h}>'
             f'{number_grid_html(self.kernel, colormap.limit_of(self.kernel), weights)}</div>'
-            f'<div class="pg-side"><h4>{out_title} · {out_h}×{out_w}</h4>'
+            f'<div class="pg-side"><{h}>{out_title} · {out_h}×{out_w}</{h}>'
             f'{pm.grid_html("pg-out", self.output.shape, out_label, overlay_out)}</div>')
         self.input_grid = Grid(self.root.querySelector(".pg-in"), self.padded, self.limits[0], rgba)
         self.output_grid = Grid(self.root.querySelector(".pg-out"), self.output, self.limits[1], out_rgba)

@@ -1,5 +1,7 @@
 """Softmax explained: the ten logits, e to the power of each, and each one's share of their sum."""
-from cnn_explainer import colormap, ops, steps
+import numpy as np
+
+from cnn_explainer import colormap, layout, ops, steps
 from cnn_explainer import output_explain as ox
 from cnn_explainer.i18n import _
 from cnn_explainer.markup import class_name, code_panels_html, escape
@@ -10,6 +12,7 @@ from .dom import Listeners, mark_code_line
 CODE = (steps.softmax_terms, ops.softmax)  # the written-out softmax, then the forward pass's
 # the softmax_terms line behind each part of the formula
 CODE_LINES = {"exp": "exps =", "sum": "total =", "share": "return"}
+FOUND = 8  # classes a search lists
 
 
 def bar_html(fraction, negative=False, centred=False):
@@ -31,9 +34,24 @@ class SoftmaxView:
     def __init__(self, model, acts, nav, index):
         self.chosen = index
         logits = model.logits(acts)
-        self.terms, self.total = ox.softmax_table(logits, model.classes)
-        self.forward = [float(p) for p in acts[model.layers[-1].name]]
+        self.terms = ox.SoftmaxTerms(logits, model.classes)  # each term made when needed: there may be 10,000
+        self.total = self.terms.total
+        self.forward = acts[model.layers[-1].name]
+        self.many = len(self.terms) > layout.COMPACT_OVER  # list the top classes and find the others by name
+        self.names = None  # every class's shown name in lower case, for the search (made on its first use)
+        self.logits = self.terms.logits  # the whole column, for NumPy (a class at a time is slow)
+        order = np.argsort(-self.logits, kind="stable")[:layout.OUTPUT_SHOWN] if self.many else []
+        self.top = [self.terms[int(i)] for i in order]
         self.listeners = Listeners()
+
+    def listed(self):
+        """The classes the table and formula write out: every one, or the most probable and the chosen one."""
+        if not self.many:
+            return self.terms
+        top = list(self.top)
+        if all(t.index != self.chosen for t in top):
+            top.append(self.terms[self.chosen])
+        return top
 
     @property
     def title(self):
@@ -50,27 +68,56 @@ class SoftmaxView:
         table = escape(_("Every class: logit, e to the logit, probability"))
         note = _("The forward pass (<code>ops.softmax</code>) first subtracts the largest logit ({largest}) from every "
                  "logit. Every e-power shrinks by the same factor, so the shares do not change, but e never overflows "
-                 "for huge logits.").format(largest=number(max(t.logit for t in self.terms)))
+                 "for huge logits.").format(largest=number(float(self.logits.max())))
         body.innerHTML = (
             f'<div class="sm-view backdrop"><p class="lede">{lede}</p>'
+            f'{self.find_html()}'
             f'<div class="sm-table backdrop" role="group" aria-label="{table}">{self.rows_html()}</div>'
             '<div class="sm-formula backdrop" aria-live="polite"></div>'
             f'<p class="sm-note">{note}</p>'
             f'{code_panels_html(CODE)}</div>')
         self.show_formula()
         for event, handler in (("pointerover", self.on_point), ("focusin", self.on_point),
-                               ("pointerout", self.on_leave), ("focusout", self.on_leave), ("click", self.on_click)):
+                               ("pointerout", self.on_leave), ("focusout", self.on_leave), ("click", self.on_click),
+                               ("input", self.on_find)):
             self.listeners.add(body, event, handler)
+
+    def find_html(self):
+        """With many classes: how many the table lists, and a search box that finds any class by name."""
+        if not self.many:
+            return ""
+        listed = _("The {shown} most probable of {count} classes are listed (and the one you picked); find any other by "
+                   "name:").format(shown=layout.OUTPUT_SHOWN, count=len(self.terms))
+        placeholder = _("class name")
+        return (f'<div class="sm-find"><label for="sm-find-input">{listed}</label> '
+                '<input id="sm-find-input" class="sm-find-input" type="search" autocomplete="off" spellcheck="false" '
+                f'placeholder="{escape(placeholder)}">'
+                '<div class="sm-found" role="group" aria-live="polite"></div></div>')
+
+    def on_find(self, event):
+        """Typing in the search box lists the first classes whose name holds the text (each one picks its class)."""
+        target = event.target
+        if not hasattr(target, "matches") or not target.matches(".sm-find-input"):
+            return
+        text = str(target.value).strip().lower()[:200]
+        if self.names is None:
+            self.names = [class_name(name).lower() for name in self.terms.classes]
+        found = [i for i, name in enumerate(self.names) if text in name][:FOUND] if text else []
+        buttons = "".join(
+            f'<button type="button" class="sm-pick button quiet" data-class="{i}">{escape(class_name(self.terms[i].name))} '
+            f'<span class="muted">{percent(self.terms[i].share)}</span></button>' for i in found)
+        none = "" if found or not text else '<span class="muted">' + escape(_("No class has that in its name.")) + "</span>"
+        self.body.querySelector(".sm-found").innerHTML = buttons + none
 
 
     def rows_html(self):
         """A header and one button per class: logit bar, e^logit bar and probability bar."""
-        widest_logit = colormap.limit_of([t.logit for t in self.terms])
-        widest_exp = colormap.limit_of([t.exp for t in self.terms])
+        widest_logit = colormap.limit_of(self.logits)
+        widest_exp = colormap.limit_of(self.terms.exps)
         rows = ['<div class="sm-head" aria-hidden="true"><span>' + _("class") + '</span><span>' + _("logit z")
                 + '</span><span class="sm-arrow"></span><span>e<sup>z</sup></span><span class="sm-arrow"></span><span>'
                 + _("probability = e<sup>z</sup> / Σ") + '</span></div>']
-        for t in self.terms:
+        for t in self.listed():
             label = _("{name}: logit {logit}, e to the logit {power}, probability {probability}. Show its formula").format(
                 name=class_name(t.name), logit=number(t.logit), power=number(t.exp), probability=percent(t.share))
             rows.append(
@@ -96,16 +143,19 @@ class SoftmaxView:
     def show_formula(self):
         """Write the chosen class's softmax with the real numbers, and the result beside the forward pass's."""
         t = self.terms[self.chosen]
-        powers = " + ".join(self.term(u, ox.exp_html(u.logit), "exp") for u in self.terms)
-        values = " + ".join(self.term(u, number(u.exp), "sum") for u in self.terms)
-        forward = self.forward[self.chosen]
+        listed = self.listed()
+        rest = len(self.terms) - len(listed)
+        more = "" if not rest else ' + <span class="sm-rest">' + escape(_("{count} more terms").format(count=rest)) + "</span>"
+        powers = " + ".join(self.term(u, ox.exp_html(u.logit), "exp") for u in listed) + more
+        values = " + ".join(self.term(u, number(u.exp), "sum") for u in listed) + more
+        forward = float(self.forward[self.chosen])
         name = escape(class_name(t.name))
         value = f'<span class="forward-value" data-value="{forward!r}">{number(forward, 4)}</span>'
         check = _("The forward pass gives {value}. Point at or focus a term to find its class; pick a class to see its "
                   "formula.").format(value=value)
         self.body.querySelector(".sm-formula").innerHTML = (
             '<h3>' + _("The probability of “{name}”").format(name=name) + '</h3>'
-            f'<div class="sm-eq" role="group" aria-label="{escape(ox.softmax_formula(self.terms, self.total, self.chosen))}">'
+            f'<div class="sm-eq" role="group" aria-label="{escape(ox.softmax_formula(self.terms, self.total, self.chosen, listed))}">'
             f'<span class="sm-lhs">p({name}) =</span>'
             f'<span class="sm-frac"><span class="sm-top">{self.term(t, ox.exp_html(t.logit), "exp")}</span>'
             f'<span class="sm-bottom">{powers}</span></span>'
@@ -157,6 +207,8 @@ class SoftmaxView:
         if owner is None:
             return
         self.chosen = int(owner.getAttribute("data-class"))
+        if self.many:  # the picked class may not be listed yet
+            self.body.querySelector(".sm-table").innerHTML = self.rows_html()
         for row in self.body.querySelectorAll(".sm-row"):
             chosen = int(row.getAttribute("data-class")) == self.chosen
             row.classList.toggle("chosen", chosen)

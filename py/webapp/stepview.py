@@ -35,9 +35,9 @@ class StepView:
         out_label = _("{name} map: point or use the arrow keys to choose a cell").format(name=out)
         body.innerHTML = (
             f'<p class="lede">{self.lede}</p><div class="stepview backdrop">'
-            f'<div class="side"><h4>{markup.escape(into)}</h4>{markup.grid_html("in", self.input_map.shape, in_label)}</div>'
+            f'<div class="side"><h3>{markup.escape(into)}</h3>{markup.grid_html("in", self.input_map.shape, in_label)}</div>'
             '<div class="formula" aria-live="polite"></div>'
-            f'<div class="side"><h4>{markup.escape(out)}</h4>'
+            f'<div class="side"><h3>{markup.escape(out)}</h3>'
             f'{markup.grid_html("out", self.output_map.shape, out_label)}</div>'
             f'</div>{controls_html(self.title)}{markup.code_panels_html([f for f, _lines in self.code])}')
         self.input_grid = Grid(body.querySelector(".grid.in"), self.input_map, self.limits[0], self.colours[0])

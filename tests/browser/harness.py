@@ -170,6 +170,24 @@ def point_at_cell(page, selector, row, col, rows, cols, click=False):
     (target.click if click else target.hover)(position=position)
 
 
+# Click an element, wait until body[data-KEY] changes, then two frames (layout and paint done): the wall time (ms).
+TIMED_CLICK = """async ([selector, key]) => {
+  const before = document.body.dataset[key], start = performance.now();
+  document.querySelector(selector).click();
+  while (document.body.dataset[key] === before) await new Promise((r) => setTimeout(r, 0));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return performance.now() - start;
+}"""
+
+
+def timed_click(page, selector, key):
+    """The wall time (ms) from clicking selector until what it changes (body[data-KEY]) is drawn; keys other than
+    renderCount are cleared first, so that an equal new value counts too."""
+    if key != "renderCount":
+        page.evaluate("(key) => { delete document.body.dataset[key]; }", key)
+    return page.evaluate(TIMED_CLICK, [selector, key])
+
+
 def model_files(model):
     """A model's .json and .npz as Playwright file payloads for #model-upload."""
     import io

@@ -203,3 +203,34 @@ def test_the_crop_preview_shows_the_square_the_network_keeps(app, tmp_path):
                                     return [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data]; }""")
     _, square = image.prepare(wide, (64, 64, 3))
     np.testing.assert_array_equal(np.array(shown, np.uint8).reshape(64, 64, 4)[..., :3], np.asarray(square))
+
+
+WHY = ["about-using", "why-padding", "why-kernel-stride", "why-stride-fits", "why-dilation"]
+# the prose: headings, paragraphs and captions, not the figures' numbers and class names nor the playground
+WORDS = """(() => { const t = [...document.querySelectorAll('#article :is(h2, h3, h4, p, figcaption)')]
+        .filter(e => !e.closest('.fig-body, .playground-root')).map(e => e.innerText).join(' ');
+    return [(t.match(/[A-Za-z][A-Za-z'’-]*/g) || []).length, (t.match(/[\\u4e00-\\u9fff]/g) || []).length]; })()"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_article_explains_the_settings_and_how_to_use_the_page(app, language):
+    """The why of padding, kernel size and stride, a stride that fits and dilation beside the playground, and how to
+    use the page, in both languages; the numbers they quote are this model's (its first block's sizes, its input
+    and the patch one value reaching the dense layer depends on)."""
+    app.select_option("#lang-select", language)
+    app.wait_for_function(f"document.documentElement.lang.startsWith({language!r})")
+    app.wait_for_function("Number(document.body.dataset.articleCount) >= 1")
+    for section in WHY:
+        text = app.inner_text(f"#{section}" if section.startswith("about") else f"#{section} + p")
+        assert len(text) > 150, (section, text)
+    assert app.inner_text("#about-playground .live-sizes") == "64 → 62 → 60"
+    assert app.inner_text("#about-playground .live-field") == "16 × 16"
+    assert app.inner_text("#about-playground .live-input") == "64 × 64"
+    english, chinese = app.evaluate(WORDS)
+    if language == "en":
+        assert english >= 1800, f"the article has {english} words"  # 967 before the why and how-to sections
+    else:  # names and code stay in Latin letters; the prose is Chinese (about 1.7 characters per English word)
+        assert chinese >= 3000, f"the article has {chinese} Chinese characters"  # 1,741 before
+    if language == "zh":
+        app.select_option("#lang-select", "en")
+        app.wait_for_function("document.documentElement.lang.startsWith('en')")

@@ -253,3 +253,78 @@ def test_an_input_neuron_shows_its_pixel_values(browser, dist):
         pixel = int(re.match(r"(\d+) / 255", page.inner_text("#explain-body .eq")).group(1))
         assert result == pytest.approx(pixel / 255 * 2 - 1, abs=1e-6)  # the default model's inputs run from −1 to 1
         assert page.console_errors == []
+
+
+def test_beside_the_dense_view_the_class_names_stay_readable_and_the_explained_class_uncovered(browser, dist):
+    with harness.booted_page(browser, dist, viewport={"width": 1280, "height": 720}) as page:
+        open_neuron(page, "output", 7, ".ox-view")
+        names = page.evaluate("""() => {
+            const panel = document.querySelector('#explain').getBoundingClientRect();
+            return [...document.querySelectorAll('#network .node.out .cls')].map(e => {
+                const r = e.getBoundingClientRect();
+                return {text: e.textContent, opacity: getComputedStyle(e).opacity, width: r.width, right: r.right,
+                        left: panel.left};
+            });
+        }""")
+        assert len(names) == 10
+        for name in names:
+            assert name["opacity"] == "1" and name["width"] >= 24, f"the rail hides the class names: {name}"
+            assert name["right"] <= name["left"] + 0.5, f"{name['text']} is under the panel"
+        # what is at the explained class's name is that class's row, not the panel
+        hit = page.evaluate("""() => {
+            const r = document.querySelector('#network .node.out.pinned .cls').getBoundingClientRect();
+            return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.closest('.node.out')?.dataset.index;
+        }""")
+        assert hit == "7"
+        assert page.console_errors == []
+
+
+def test_a_phone_dense_view_keeps_its_scales_neuron_and_labels_inside(phone):
+    close_all(phone)
+    names = phone.evaluate("""() => [...document.querySelectorAll('#network .col-name')].map(e => {
+        const r = e.getBoundingClientRect(), label = e.parentElement.getBoundingClientRect();
+        return [e.textContent, e.scrollWidth <= e.clientWidth && r.right <= label.right + 0.5,
+                r.height < 1.6 * parseFloat(getComputedStyle(e).fontSize) * 1.15];
+    })""")
+    assert [n for n in names if not (n[1] and n[2])] == [], "a band's name is cut or broken over two lines"
+    open_neuron(phone, "output", 2, ".ox-view")
+    problems = phone.evaluate("""() => {
+        const bad = [], panel = document.querySelector('#explain').getBoundingClientRect();
+        const within = (r, o) => r.left >= o.left - 0.5 && r.right <= o.right + 0.5 && r.top >= o.top - 0.5 && r.bottom <= o.bottom + 0.5;
+        for (const e of document.querySelectorAll('#explain-body .ox-scale, #explain-body .ox-neuron'))
+            if (!within(e.getBoundingClientRect(), panel)) bad.push(e.className + ' leaves the panel');
+        for (const e of document.querySelectorAll('#explain-body .ox-scale > span, #explain-body .ox-neuron > *'))
+            if (!within(e.getBoundingClientRect(), e.parentElement.getBoundingClientRect())) bad.push(`"${e.textContent}" spills out of its box`);
+        const captions = [...document.querySelectorAll('#explain-body .ox-map figcaption')];
+        for (const e of captions) if (e.scrollWidth > e.clientWidth) bad.push(`"${e.textContent}" is cut`);
+        if (new Set(captions.map(e => Math.round(e.getBoundingClientRect().height))).size > 1) bad.push('a channel label wraps');
+        const maps = [...document.querySelectorAll('#explain-body .ox-map canvas')].slice(0, 10).map(c => c.getBoundingClientRect());
+        for (const row of [maps.slice(0, 5), maps.slice(5)])
+            if (new Set(row.map(r => Math.round(r.top))).size > 1) bad.push('the maps of a row are out of line');
+        return bad;
+    }""")
+    assert problems == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    close_all(phone)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (390, 844)], ids=["1280x720", "1440x900", "390x844"])
+def test_the_colour_key_and_the_whole_tagline_are_on_the_first_screen_in_both_languages(browser, dist, size):
+    from cnn_explainer import colormap
+    width, height = size
+    with harness.booted_page(browser, dist, viewport={"width": width, "height": height}, is_mobile=width < 640) as page:
+        stops = colormap.legend_gradient().replace(" ", "").split("),")
+        ramp = page.evaluate("getComputedStyle(document.querySelector('.colour-key .key-ramp')).backgroundImage")
+        assert all(stop.rstrip(")") in ramp.replace(" ", "") for stop in stops), ramp  # the overview's own colours
+        for code, words in (("en", {".colour-key": ("negative", "positive"), ".tagline": ("leaves the page.",)}),
+                            ("zh", {".colour-key": ("负", "正"), ".tagline": ("不会离开",)})):
+            page.select_option("#lang-select", code)
+            page.wait_for_function(f"document.documentElement.lang.startsWith({code!r})")
+            for selector in (".colour-key", ".tagline"):
+                box = page.evaluate("""(selector) => { const e = document.querySelector(selector);
+                    return {...e.getBoundingClientRect().toJSON(), scroll: e.scrollWidth, client: e.clientWidth,
+                            text: e.innerText}; }""", selector)
+                assert inside(box, width, height), f"{code} {selector} is off the first screen: {box}"
+                assert box["scroll"] <= box["client"], f"{code} {selector} is cut: {box}"
+                assert all(word in box["text"] for word in words[selector]), (code, selector, box["text"])
+            assert page.evaluate("scrollY") == 0

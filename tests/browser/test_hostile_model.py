@@ -1,5 +1,7 @@
 """A model file whose names are markup: every name shows as text in the overview and in every view, never as markup."""
+import json
 import os
+import time
 
 import pytest
 
@@ -102,3 +104,95 @@ def test_a_model_switch_that_fails_leaves_the_previous_model_and_picture(browser
         page.click('.node[data-layer="conv_1_1"][data-index="0"]')  # and the page still works
         page.wait_for_selector("#explain-body .elastic")
         assert page.console_errors == []
+
+
+def upload_model(page, model, spec=None):
+    """Open a model in the page as the visitor does; its files as Playwright payloads (spec: another JSON text)."""
+    files = harness.model_files(model)
+    if spec is not None:
+        files[0]["buffer"] = spec
+    page.evaluate("document.querySelector('#message').textContent = ''")
+    page.set_input_files("#model-upload", files=files)
+
+
+@pytest.fixture(scope="module")
+def own(browser, dist):
+    with harness.booted_page(browser, dist, viewport={"width": 1280, "height": 720}) as page:
+        yield page
+
+
+def test_every_upload_of_one_file_name_is_its_own_entry(own):
+    """A third model.json replaced the second: two menu entries then opened the same model."""
+    model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
+    for n, name in enumerate(["model", "model (2)", "model (3)"], 1):
+        model.name, model.classes = "model", [f"{c} {n}" for c in model.classes]
+        upload_model(own, model)
+        own.wait_for_function("(name) => document.querySelector('#model-select').value === name && document"
+                              ".querySelector('#message').textContent.startsWith('Loaded')", arg=name)
+    names = own.eval_on_selector_all("#model-select option", "os => os.map(o => o.value)")
+    assert names[-3:] == ["model", "model (2)", "model (3)"]
+    for n, name in enumerate(names[-3:], 1):
+        own.select_option("#model-select", name)
+        own.wait_for_function(f"document.querySelector('#network .net').dataset.model === {name!r}")
+        assert own.inner_text("#network .node.out .cls") == "lifeboat" + "".join(f" {k}" for k in range(1, n + 1))
+    assert own.console_errors == []
+
+
+def test_a_right_to_left_override_in_a_class_name_reorders_nothing(own):
+    """U+202E at the start of a class name made "Prediction: %6.77 exe.png"; an Arabic name pulled the percentage
+    into its run. Both stay in the page's order: the name, then its percentage to the right."""
+    model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
+    for classes in ([f"\u202e{c}.png" for c in model.classes], [f"قطة {i}" for i in range(10)]):
+        model.name, model.classes = "\u202eevil", classes
+        model.meta["description"] = "\u202edescription"
+        upload_model(own, model)
+        own.wait_for_function("(names) => names.includes(document.querySelector('#prediction').dataset.label)",
+                              arg=classes)
+        boxes = own.evaluate("""() => { const p = document.querySelector('#prediction');
+            const box = (e) => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect(); };
+            return [box(p.querySelector('strong')).right, box(p.querySelector('.muted')).left, p.textContent]; }""")
+        assert boxes[0] <= boxes[1] + 0.5, boxes
+        assert "\u202e" not in boxes[2] and boxes[2].rstrip().endswith("%")
+        shown = own.evaluate("[...document.querySelectorAll('#model-select option, #network .cls, #model-info, #message')]"
+                             ".map(e => e.textContent).join('')")
+        assert "\u202e" not in shown and "evil" in shown
+    assert own.console_errors == []
+
+
+def test_clear_refusals_in_the_page(own):
+    model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
+    spec = weights.model_spec(model)
+    spec["layers"] = [layer for layer in spec["layers"] if layer["type"] != "flatten"]
+    upload_model(own, model, json.dumps(spec).encode())
+    own.wait_for_function("document.querySelector('#message').textContent.includes('Could not load')")
+    assert "a dense layer needs a flat input, but it gets 13×13×10 maps: a Flatten layer is missing before it" in \
+        own.inner_text("#message")
+    big = "n" * 2 * 2**20  # three names of 2 MB took 31 s to load
+    spec = dict(weights.model_spec(model), name=big, classes=[big] + model.classes[1:])
+    spec["layers"][0]["name"] = big
+    own.evaluate("""() => { window.__chosen = window.__refused = 0;
+        document.querySelector('#model-upload').addEventListener('change', () => window.__chosen = performance.now());
+        const message = document.querySelector('#message');
+        new MutationObserver(() => message.textContent.includes('Could not load') && (window.__refused ||= performance.now()))
+            .observe(message, {childList: true, characterData: true, subtree: true}); }""")
+    upload_model(own, model, json.dumps(spec).encode())  # (Playwright's own transfer of 6 MB is not timed)
+    own.wait_for_function("window.__refused > 0 && document.querySelector('#message').textContent.includes('Could not load')")
+    assert 0 < own.evaluate("window.__refused - window.__chosen") < 2000  # read, checked and refused in the page
+    assert "the model's name has 2,097,152 characters; the most this page shows is 200" in own.inner_text("#message")
+
+
+def test_the_class_names_dialog_takes_no_megabytes(own):
+    """Pasting 10 MB into "Class names…" took 36 s: the text box stops at what the names can hold."""
+    model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
+    model.name = "names"
+    upload_model(own, model)
+    own.wait_for_function("document.querySelector('#network .net').dataset.model === 'names'")
+    own.click("#classes-open")
+    start = time.monotonic()
+    length = own.evaluate("""() => { const t = document.querySelector('#classes-text'); t.focus(); t.select();
+        document.execCommand('insertText', false, 'x'.repeat(10 * 2 ** 20)); return t.value.length; }""")
+    own.click("#classes-save")
+    assert length == weights.class_text_limit(10) and time.monotonic() - start < 5
+    assert own.inner_text("#classes-status") == "Give 10 names, one per line (there are 1)."
+    own.click("#classes-cancel")
+    assert own.console_errors == []

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 KEPT = {"relu", "softmax", "logit", "logits", "numpy", "python", "pyodide", "webassembly", "pytorch", "cpu", "tiny",
         "vgg", "cnn", "jpeg", "png", "webp", "gif", "bmp", "json", "npz", "keras", "esc", "sobel", "laplacian",
         "adamw", "valid", "same", "max", "exp", "ops", "conv2d", "tar", "imagenet", "imagenette", "english",
-        "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten"}
+        "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten",
+        "tensorflow"}
 VISIBLE_WORDS = """(root) => {
     const FILES = /[\\w.-]*\\.(json|npz|bin|tar|png)\\b/g;  // file names and extensions are not words
     const scope = document.querySelector(root);
@@ -94,6 +95,18 @@ def test_every_view_speaks_chinese(chinese, layer, index, view):
     while page.evaluate("!document.querySelector('#explain').hidden"):
         page.keyboard.press("Escape")
     assert page.console_errors == []
+
+
+def test_the_picture_s_text_and_the_input_and_output_columns_are_chinese(chinese):
+    """The toolbar picture's alt text and the names of the input and output columns (the page's own words, not a
+    model's layer names) are translated."""
+    page = chinese
+    alt = page.get_attribute("#input-preview", "alt")
+    names = page.eval_on_selector_all("#network .col-label:is(.kind-input, .kind-output) .col-name", "ns => ns.map(n => n.textContent)")
+    assert re.search(r"[\u4e00-\u9fff]", alt) and not re.search("[A-Za-z]", alt), alt
+    assert names == ["输入", "输出"], names
+    text = page.inner_text("body")
+    assert "交互演示" in text and "演练场" not in text
 
 
 def test_the_menu_switches_back_and_the_choice_is_remembered(chinese):

@@ -1,5 +1,7 @@
 """Shareable state in Chromium: a link reopens the model, example, colour level, language, the open views and the
 animation's cell; back/forward walk through opened views; a visitor's own image is never put into the address."""
+import time
+
 import pytest
 
 import harness
@@ -102,4 +104,89 @@ def test_your_own_image_never_goes_into_the_address(browser, site, tmp_path):
     page.click('#network .node[data-layer="relu_1_1"][data-index="0"]')
     page.wait_for_selector("#explain-body .stepview")
     assert "example=" not in page.url and "mine" not in page.url and "view=relu_1_1:0" in page.url
+    context.close()
+
+
+@pytest.mark.parametrize("fragment,level", [("#view=conv_1_1:²", None), ("#level=unit&view=conv_1_2:0,channel:¹", "unit"),
+                                            ("#level=global&view=conv_1_1:%D9%A3&at=٣,1", "global"),
+                                            ("#level=unit&view=conv_1_1:" + "9" * 250, "unit")])
+def test_a_link_with_non_ascii_digits_is_dropped_not_fatal(browser, site, fragment, level):
+    """'²' passes str.isdigit() but not int(): such a link stopped the app from starting, on every reload."""
+    context, page = fresh_page(browser, site.url + fragment)  # fails unless the page becomes ready
+    assert page.evaluate("document.querySelector('#explain').hidden")  # the bad view is dropped …
+    assert page.input_value("#scale-level") == (level or "module")  # … and the rest restored
+    assert page.console_errors == [] and page.inner_text("#message") == ""
+    page.reload()
+    harness.wait_ready(page)
+    context.close()
+
+
+def page_state(page):
+    """What the page shows (model menu, drawn network, pressed example, caption, prediction) and its address."""
+    return page.evaluate("""() => ({hash: decodeURIComponent(location.hash), select: document.querySelector('#model-select').value,
+        net: document.querySelector('#network .net').dataset.model,
+        example: document.querySelector('#gallery-strip .example[aria-pressed=true]')?.dataset.example ?? null,
+        caption: document.querySelector('#input-caption').textContent,
+        prediction: document.querySelector('#prediction').dataset.label,
+        classes: [...document.querySelectorAll('#network .node.out')].map(n => n.getAttribute('aria-label') || n.textContent),
+        view: document.querySelector('#explain').hidden ? null : document.querySelector('#explain-title').textContent,
+        level: document.querySelector('#scale-level').value, message: document.querySelector('#message').textContent})""")
+
+
+def consistent(state, entry):
+    """Whether a page state is the one an entry {model, example, view, level} records, and the address says so."""
+    return (state["select"] == state["net"] == entry["model"] and state["example"] == entry["example"]
+            and state["caption"] != "" and any(state["prediction"] in c for c in state["classes"])
+            and (state["view"] is not None) == entry["view"] and state["level"] == entry["level"]
+            and f"model={entry['model']}&" in state["hash"] and f"example={entry['example']}" in state["hash"])
+
+
+def test_fast_back_and_forward_end_in_one_consistent_state(browser, site):
+    """Six traversals without waiting, over entries of three models: the latest restore wins, the others stop."""
+    context, page = fresh_page(browser, site.url)
+    manifest = page.evaluate("fetch('examples/examples.json').then(r => r.json())")["models"]
+    entries = [{"model": "tinyvgg-imagenette", "example": manifest["tinyvgg-imagenette"][3]["file"], "view": True,
+                "level": "unit", "hash": "view=conv_1_1:3"},
+               {"model": "tinyvgg-tin10", "example": manifest["tinyvgg-tin10"][5]["file"], "view": False,
+                "level": "module", "hash": ""},
+               {"model": "tinyvgg-imagenette", "example": manifest["tinyvgg-imagenette"][7]["file"], "view": True,
+                "level": "global", "hash": "view=output:2"}]
+    for entry in entries:
+        fields = f"#model={entry['model']}&example={entry['example']}&level={entry['level']}&{entry['hash']}"
+        page.evaluate("(h) => history.pushState(null, '', h)", fields.rstrip("&"))
+    page.evaluate("""async () => { for (const step of ['back', 'back', 'forward', 'back', 'forward', 'forward',
+        'back', 'back']) { history[step](); await new Promise(r => setTimeout(r, 40)); } }""")
+    # from the last of the three pushed entries, back, back, forward, back, forward, forward, back, back: the first
+    start = time.monotonic()
+    while not consistent(page_state(page), entries[0]) and time.monotonic() - start < 60:
+        time.sleep(0.2)
+    time.sleep(2)  # a stale restore still running would change the page after this
+    state = page_state(page)
+    assert consistent(state, entries[0]), state
+    assert state["message"] == "" and page.console_errors == []
+    context.close()
+
+
+def test_back_to_the_first_entry_shows_the_defaults_and_keeps_it_empty(browser, site):
+    context, page = fresh_page(browser, site.url)
+    first = page_state(page)
+    page.click('#network .node[data-layer="output"][data-index="2"]')
+    page.wait_for_selector("#explain-body .ox-view")
+    page.wait_for_function("location.hash.includes('view=output:2')")
+    page.select_option("#scale-level", "unit")
+    before = int(page.evaluate("document.body.dataset.renderCount"))
+    page.select_option("#model-select", "tinyvgg-imagenette")
+    page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    while page.evaluate("location.hash") != "":  # (the switch closed the view: one more entry)
+        page.go_back()
+    page.wait_for_function("document.querySelector('#network .net').dataset.model === 'tinyvgg-tin10' "
+                           "&& document.querySelector('#explain').hidden && document.querySelector('#scale-level').value === 'module'")
+    harness.settle(page)
+    page.wait_for_timeout(500)
+    state = page_state(page)
+    assert state == first and state["hash"] == "", state  # the defaults, and the entry was not overwritten
+    page.go_forward()
+    page.wait_for_selector("#explain-body .ox-view")  # the next entry: the view opened on the default model
+    assert "view=output:2" in page.url and page.input_value("#scale-level") == "unit"
+    assert page.console_errors == []
     context.close()

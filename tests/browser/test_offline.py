@@ -77,11 +77,10 @@ def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser,
     """Rebuild with one file changed: the next visit installs a new cache, drops the old one, fetches only that file."""
     source, out = tmp_path / "source", str(tmp_path / "dist")
     source.mkdir()
-    for name in ("index.html", "static", "py", "weights"):
+    for name in ("index.html", "static", "py", "weights", "examples"):
         (shutil.copytree if os.path.isdir(os.path.join(REPO_ROOT, name)) else shutil.copy)(
             os.path.join(REPO_ROOT, name), source / name)
-    data_dir = build_site.data.find_data_dir(None)
-    first = build_site.build(out, data_dir, source=str(source))
+    first = build_site.build(out, source=str(source))
     site = new_site("/", root=out)
     context, page = visit(browser, site.url, wait_ready)
     try:
@@ -89,7 +88,7 @@ def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser,
 
         with open(source / "py" / "cnn_explainer" / "ops.py", "a") as f:
             f.write("# release 2\n")
-        second = build_site.build(out, data_dir, source=str(source))
+        second = build_site.build(out, source=str(source))
         site.log.clear()
         page.reload()  # the browser checks sw.js on navigation and installs the new release in the background
         wait_ready(page)

@@ -1,5 +1,7 @@
 """Generated models of other shapes, opened in the page: deeper, wider, grey, small, big, strided, same-padded and
 compact ones draw without overlaps, predict what NumPy predicts natively, and explain their neurons."""
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -96,3 +98,135 @@ def test_another_conv_stack_draws_cleanly_predicts_like_numpy_and_explains(app, 
         app.keyboard.press("Escape")
         app.wait_for_function("document.querySelector('#explain').hidden")
     assert app.console_errors == []
+
+
+def many_classes_model(classes=10000):
+    """A small convolution (pooled to 7×7×8) feeding a dense layer of `classes` classes."""
+    layers = [conv("conv_1", 8), Layer("relu_1", "relu"), Layer("max_pool_1", "max_pool2d", {"pool_size": 8}),
+              Layer("flatten", "flatten"), Layer("dense", "dense", {"units": classes}), Layer("output", "softmax")]
+    return random_model(layers, [f"class {i + 1}" for i in range(classes)], (64, 64, 3), seed=5, name="classes-10000")
+
+
+def test_a_model_of_10000_classes_draws_the_top_classes_and_every_action_stays_fast(app):
+    model = many_classes_model()
+    app.evaluate("delete document.body.dataset.modelOpenMs")
+    app.set_input_files("#model-upload", files=harness.model_files(model))
+    app.wait_for_function("document.body.dataset.modelOpenMs !== undefined", timeout=60000)
+    assert app.evaluate("document.querySelectorAll('#network *').length") < 1500  # not 151,000
+    assert app.inner_text("#network .col:last-child .col-more") == "+9990 more"
+    before = int(app.evaluate("document.body.dataset.renderCount"))
+    app.set_input_files("#upload", app.png)
+    app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    # the class rows are this image's ten most probable classes, best first, as NumPy ranks them natively
+    probabilities = model.forward(image.prepare_for(model, app.png)[0])["output"]
+    rows = app.eval_on_selector_all("#network .node.out", "els => els.map(e => [Number(e.dataset.index), "
+                                    "Number(e.dataset.probability), e.querySelector('.cls').textContent])")
+    assert [r[0] for r in rows] == list(np.argsort(-probabilities)[:10])
+    assert [r[2] for r in rows] == [f"class {r[0] + 1}" for r in rows]
+    np.testing.assert_allclose([r[1] for r in rows], np.sort(probabilities)[::-1][:10], atol=1e-6)
+    assert app.evaluate(OVERLAPS) == []
+    # every action within a generous bound (bench/bench_models.py --classes measures them)
+    timings = {"output view": harness.timed_click(app, "#network .node.out", "viewOpenMs"),
+               "softmax view": harness.timed_click(app, "#explain-body .ox-next", "viewOpenMs")}
+    assert app.locator("#explain-body .sm-row").count() == 10
+    # any class is found by name and its formula written out with the forward pass's probability
+    app.fill("#sm-find-input", "class 7777")
+    app.click('#explain-body .sm-pick[data-class="7776"]')
+    app.wait_for_selector('#explain-body .sm-row.chosen[data-class="7776"]')
+    result = float(app.get_attribute("#explain-body .sm-formula .result", "data-value"))
+    assert result == pytest.approx(float(probabilities[7776]), rel=1e-4)
+    assert "9989 more terms" in app.inner_text("#explain-body .sm-formula")
+    app.keyboard.press("Escape")
+    app.keyboard.press("Escape")
+    app.wait_for_function("document.querySelector('#explain').hidden")
+    examples = app.eval_on_selector_all("#gallery-strip .example", "els => els.map((e) => e.dataset.example)")
+    for example in examples[:2]:  # the shipped examples (a compatible input gets them)
+        timings[f"example {example}"] = harness.timed_click(app, f'#gallery-strip .example[data-example="{example}"]',
+                                                           "renderCount")
+    assert len(examples) >= 2
+    assert max(timings.values()) < 1500, timings  # generous: a loaded test machine; it took 4–17 s before
+    assert app.console_errors == []
+
+
+def shown_probabilities(page):
+    return page.eval_on_selector_all("#network .node.out", "els => els.map(e => Number(e.dataset.probability))")
+
+
+def show_example(page, file):
+    """Show a gallery example (by a script's click: a crowded toolbar's strip may show none of them)."""
+    before = int(page.evaluate("document.body.dataset.renderCount"))
+    page.evaluate("(file) => [...document.querySelectorAll('#gallery .example')].find(b => b.dataset.example === file)"
+                  ".click()", file)
+    page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+
+
+def switch_to(page, name):
+    page.evaluate("delete document.body.dataset.modelSwitchMs")
+    page.select_option("#model-select", name)
+    page.wait_for_function("document.body.dataset.modelSwitchMs !== undefined", timeout=60000)
+
+
+def test_switching_models_keeps_your_image_or_the_same_example(app):
+    from cnn_explainer import weights
+    load = lambda name: weights.load_model(os.path.join(app.dist, "weights", f"{name}.json"))  # noqa: E731
+    switch_to(app, "tinyvgg-tin10")
+    before = int(app.evaluate("document.body.dataset.renderCount"))
+    app.set_input_files("#upload", app.png)
+    app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    # your image stays, prepared for the other model, which predicts on it
+    switch_to(app, "tinyvgg-imagenette")
+    assert app.inner_text("#input-caption") == "Your image: pattern.png"
+    model = load("tinyvgg-imagenette")
+    np.testing.assert_allclose(shown_probabilities(app), model.forward(image.prepare_for(model, app.png)[0])["output"],
+                               atol=1e-4)
+    # an example stays where the other model has it too (the original's examples are TIN-10's)
+    switch_to(app, "tinyvgg-tin10")
+    example = app.eval_on_selector_all("#gallery-strip .example", "els => els.map(e => e.dataset.example)")[3]
+    show_example(app, example)
+    names = app.eval_on_selector_all("#model-select option", "els => els.map(e => e.value)")
+    if "cnn-explainer-original" in names:
+        switch_to(app, "cnn-explainer-original")
+        assert app.get_attribute("#gallery-strip .example[aria-pressed=true]", "data-example") == example
+    # and where it has not, that model's own default
+    switch_to(app, "tinyvgg-imagenette")
+    shown = app.get_attribute("#gallery-strip .example[aria-pressed=true]", "data-example")
+    assert shown.startswith("examples/tinyvgg-imagenette/")
+    assert app.console_errors == []
+
+
+@pytest.mark.parametrize("borrowed", ["tinyvgg-imagenette", None])
+def test_a_model_you_open_gets_the_shipped_examples(app, borrowed):
+    from cnn_explainer import weights
+    if borrowed:  # the same classes as a shipped model: that model's examples
+        classes = weights.load_model(os.path.join(app.dist, "weights", f"{borrowed}.json")).classes
+    else:  # other classes, another input size and grey: the default model's examples, prepared for it
+        classes = [f"kind {i + 1}" for i in range(4)]
+    layers, shape = (MODELS["grey-32"][0], (32, 32, 1)) if not borrowed else (stack(1, 4, 10), (64, 64, 3))
+    layers = [Layer(l.name, l.type, {**l.config, "units": len(classes)} if l.type == "dense" else l.config) for l in layers]
+    model = random_model(layers, classes, shape, seed=4, name=f"borrows-{borrowed}")
+    app.evaluate("delete document.body.dataset.modelOpenMs")
+    app.set_input_files("#model-upload", files=harness.model_files(model))
+    app.wait_for_function("document.body.dataset.modelOpenMs !== undefined", timeout=60000)
+    strip = app.eval_on_selector_all("#gallery-strip .example", "els => els.map(e => e.dataset.example)")
+    assert len(strip) >= 5 and all(f.startswith(f"examples/{borrowed or 'tinyvgg-tin10'}/") for f in strip)
+    show_example(app, strip[1])
+    assert app.inner_text("#input-caption").startswith("Example: ")
+    expected = model.forward(image.prepare_for(model, os.path.join(app.dist, strip[1]))[0])[model.layers[-1].name]
+    np.testing.assert_allclose(shown_probabilities(app), expected, atol=1e-4)
+    assert app.console_errors == []
+
+
+def test_your_own_model_leaves_the_toolbar_on_one_row_and_the_network_in_view_and_its_message_goes(app):
+    switch_to(app, "tinyvgg-tin10")
+    one_row = app.evaluate("document.querySelector('.toolbar').getBoundingClientRect().height")
+    app.evaluate("scrollTo(0, 0)")
+    model = random_model(stack(1, 8, 10), [f"kind {i + 1}" for i in range(10)], (64, 64, 3), seed=2, name="mine")
+    app.evaluate("delete document.body.dataset.modelOpenMs")
+    app.set_input_files("#model-upload", files=harness.model_files(model))
+    app.wait_for_function("document.body.dataset.modelOpenMs !== undefined", timeout=60000)
+    assert app.is_visible("#range-tool") and app.inner_text("#message").startswith("Loaded your model")
+    assert app.evaluate("document.querySelector('.toolbar').getBoundingClientRect().height") == one_row
+    last = app.evaluate("document.querySelector('#network .node.out:last-of-type').getBoundingClientRect().toJSON()")
+    assert last["bottom"] <= 720 and last["right"] <= 1280, f"the last class is cut off: {last}"
+    switch_to(app, "tinyvgg-tin10")  # the message spoke of the model opened: it goes with it
+    assert app.inner_text("#message") == ""
