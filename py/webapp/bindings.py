@@ -294,6 +294,7 @@ def bind(app):
                                      ("click", "#console-reset", panel.reset), ("keydown", "#console-input", panel.on_key)):
         on(event, selector)(handler)
     one("#console-open").disabled = False  # Python is here now
+    explainer.on_console = panel.paste
 
     # bound for the page's whole life, so its proxy is never released
     js.window.matchMedia(PHONE).addEventListener("change", create_proxy(guarded(on_turn)))

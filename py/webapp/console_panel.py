@@ -65,6 +65,13 @@ class ConsolePanel:
             self.write("", _("Python {version} with NumPy {numpy}, in this page. Type help() to see what is here.").format(
                 version=platform.python_version(), numpy=np.__version__), "note")
 
+    def paste(self, code):
+        """Put a view's code into the input (the panel opens), ready for Enter."""
+        if one("#console").hidden:
+            self.toggle()
+        self.show_command(code)
+        one("#console-input").focus()
+
     def on_key(self, event):
         """Enter runs, Shift+Enter adds a line, ↑/↓ walk the history (from the first/last line), Ctrl+L clears,
         Escape closes the panel."""

@@ -10,7 +10,7 @@ from collections import namedtuple
 import js
 from pyodide.ffi import to_js
 
-from cnn_explainer import markup
+from cnn_explainer import markup, snippets
 from cnn_explainer.i18n import _
 
 from . import conv_view, dense_view, softmax_view
@@ -55,6 +55,7 @@ class Explainer:
         self.listeners.add(self.section, "click", self.on_click)
         self.listeners.add(one("#back-to-view"), "click", self.from_article)
         self.on_change = lambda: None  # called when the stack of views changed (the address makes a history entry)
+        self.on_console = None  # called with a view's code for the console ("Run in console"), once there is one
 
     @property
     def is_open(self):
@@ -104,6 +105,7 @@ class Explainer:
         one("#explain-title").textContent = self.view.title
         one("#explain-back").textContent = _("← Back") if len(self.stack) > 1 else _("← Overview")
         one("#explain-info").href = f"#{SECTIONS.get(self.view.section, 'article')}"
+        one("#explain-console").hidden = self.on_console is None or entry.view_class is Playground
         self.view.mount(self.body)
         js.document.body.dataset.viewOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"
         self.reveal(first=len(self.stack) == 1 and announce)
@@ -152,6 +154,15 @@ class Explainer:
         if self.stack:
             self.show_top()
 
+    def console_code(self):
+        """The open view's code with its neuron and cell filled in, ready to run in the console."""
+        (layer, index), top = self.stack[0].args[:2], self.stack[-1]
+        player = getattr(self.view, "player", None)
+        position = tuple(player.position) if player is not None else (0, 0)
+        channel = top.args[2] if top.view_class is ConvFormulaView else None
+        return snippets.console_code(self.state.model, self.overview.kind_of[layer], layer, index, position, channel,
+                                     softmax=top.view_class is softmax_view.SoftmaxView)
+
     def to_article(self):
         """The "i" button: the view's article section comes into sight with the focus on its heading, and a button
         right under the heading leads back (the address keeps the view: the link's own jump would replace it)."""
@@ -180,6 +191,9 @@ class Explainer:
         if closest(event, "#explain-info") is not None:
             event.preventDefault()
             self.to_article()
+            return
+        if closest(event, "#explain-console") is not None:
+            self.on_console(self.console_code())
             return
         button = closest(event, ".to-playground")
         if button is not None:

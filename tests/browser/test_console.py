@@ -139,3 +139,21 @@ def test_the_console_speaks_chinese(browser, dist):
         assert "输入 help()" in page.inner_text("#console-output")
         assert "现成的名字" in run(page, "help()")
         assert page.get_attribute("#console-input", "aria-label") == "要运行的 Python 代码"
+
+
+@pytest.mark.parametrize("layer, index", [("conv_1_2", 2), ("relu_2_1", 4), ("max_pool_1", 1), ("output", 7)])
+def test_run_in_console_pastes_the_view_s_code_for_its_neuron_and_it_gives_the_forward_value(page, layer, index):
+    page.click("#console-close")
+    page.click(f'#network .node[data-layer="{layer}"][data-index="{index}"]')
+    page.wait_for_selector("#explain-console:not([hidden])")
+    page.click("#explain-console")
+    assert page.is_visible("#console") and page.evaluate("document.activeElement.id") == "console-input"
+    code = page.input_value("#console-input")
+    assert f"'{layer}'" in code or f'"{layer}"' in code or layer == "output"
+    runs = page.evaluate("document.body.dataset.consoleRuns || '0'")
+    page.press("#console-input", "Enter")
+    page.wait_for_function(f"(document.body.dataset.consoleRuns || '0') !== '{runs}'")
+    assert run(page, "bool(np.isclose(*_, rtol=1e-5, atol=1e-6))") == "True", page.inner_text("#console-output")[-400:]
+    page.keyboard.press("Escape")  # the console closes
+    page.keyboard.press("Escape")  # then the view
+    page.click("#console-open")
