@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from .i18n import _
-from .weights import MAX_NAME, WeightsError, _check_texts, _require, check_text, model_from_spec, parse_spec
+from .spec import MAX_NAME, WeightsError, _check_texts, _require, check_text, model_from_spec, parse_spec
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024  # refused before any shard is read: far more than the browser can explain
 SUPPORTED = ("InputLayer", "Conv2D", "Activation", "ReLU", "Softmax", "MaxPooling2D", "Flatten", "Dense",
