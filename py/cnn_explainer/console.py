@@ -2,7 +2,6 @@
 runaway code at a deadline and keeps only the last lines of output. Nothing here knows the browser."""
 import ast
 import collections
-import hashlib
 import linecache
 import sys
 import time
@@ -43,13 +42,14 @@ class Lines:
         return "\n".join(head + lines)
 
 
-def fingerprint(*arrays):
-    """A digest of some arrays' values: equal before and after a command unless it changed one of them."""
-    digest = hashlib.sha1()
-    for array in arrays:
-        if array is not None:
-            digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
+def snapshot(arrays):
+    """Copies of some arrays, to tell afterwards whether a command changed any of them."""
+    return [np.array(a, copy=True) for a in arrays]
+
+
+def changed(before, arrays):
+    """Whether any array differs from its snapshot (values, shape or the number of arrays)."""
+    return len(before) != len(arrays) or any(not np.array_equal(a, b) for a, b in zip(before, arrays))
 
 
 def model_arrays(model):

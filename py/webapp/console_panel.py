@@ -106,8 +106,8 @@ class ConsolePanel:
         one("#console-input").value = ""
         state = self.app.state
         self.namespace.update(model=state.model, acts=state.acts, image=state.array)
-        weights_before = console.fingerprint(*console.model_arrays(state.model))
-        picture_before = console.fingerprint(state.array)
+        weights_before = console.snapshot(console.model_arrays(state.model))
+        picture_before = console.snapshot([state.array])
         self.originals.setdefault(state.model.name, [a.copy() for a in console.model_arrays(state.model)])
         if self.picture is None or state.array is not self.picture[0] and state.array is not self.picture[2]:
             self.picture = [state.array, state.array.copy(), state.array]  # a picture the page chose since
@@ -117,8 +117,8 @@ class ConsolePanel:
         self.write(source, text, "error" if failed else "result")
         self.runs += 1
         replaced = self.replaced_picture()
-        changed_weights = console.fingerprint(*console.model_arrays(state.model)) != weights_before
-        if replaced or changed_weights or console.fingerprint(state.array) != picture_before:
+        if (replaced or console.changed(weights_before, console.model_arrays(state.model))
+                or console.changed(picture_before, [state.array])):
             self.redraw()
         document.body.dataset.consoleRuns = str(self.runs)
 
