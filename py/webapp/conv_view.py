@@ -8,7 +8,7 @@ from cnn_explainer.model import Model
 from cnn_explainer.numbers import fixed
 
 from .conv_formula_view import ConvFormulaView
-from .dom import Listeners, closest, every, mark_code_line, paint
+from .dom import Listeners, after_paint, closest, every, mark_code_line, paint
 from .grids import Grid
 from .player import Player, controls_html
 
@@ -38,9 +38,10 @@ class ConvView:
         self.model, self.acts, self.nav, self.layer, self.index = model, acts, nav, layer, index
         self.title = _("Convolution · {layer}, neuron {number}").format(layer=layer, number=index + 1)
         self.listeners, self.player = Listeners(), None
+        self.mounted, self.pointing = False, None
 
     def mount(self, body):
-        """Compute the pieces, draw the diagram, sentence and code, and start stepping through output cells."""
+        """Compute the pieces, draw the diagram and sentence, start stepping through output cells; legends and code follow."""
         self.narrow = body.clientWidth < NARROW_PANEL
         self.compute()
         body.innerHTML = self.html()
@@ -55,8 +56,21 @@ class ConvView:
         self.listeners.add(self.diagram, "click", self.on_click)
         self.player = Player(body, self.output.shape, 1, self.show)
         self.player.follow(self.output_grid)
+        self.mounted = True
         self.point_at(None)
         self.player.start()
+        after_paint(self.add_details)
+
+    def add_details(self):
+        """Under the diagram, a frame after it: the colour scales and the code (they need not hold up the first paint)."""
+        if not self.mounted:  # closed or replaced before the frame was drawn
+            return
+        gradient, scales = colormap.legend_gradient(), _("colour scales")
+        legends = "".join(markup.legend_html(_(LEGENDS[kind]), gradient, -top, top, f"conv-{kind}")
+                          for kind, top in self.limits.items())
+        self.body.insertAdjacentHTML("beforeend", f'<div class="el-legends" aria-label="{scales}">{legends}</div>'
+                                                  f'{markup.code_panels_html(CODE)}')
+        mark_code_line(self.body, *code_line(self.pointing or "sum"))
 
     def compute(self):
         """The numbers behind the picture: inputs, kernel slices, bias, intermediates, output, colour limits, layout."""
@@ -78,26 +92,22 @@ class ConvView:
                                         self.bias, self.output)
 
     def html(self):
-        """The view's markup: lede, diagram, side panel (player, sum, pointing-at line), legends and code."""
+        """The view's markup: lede, diagram and side panel (player, sum, pointing-at line)."""
         shapes = {"input": self.inputs.shape[1:], "kernel": self.kernels.shape[1:],
                   "intermediate": self.intermediates.shape[1:], "output": self.output.shape}
-        gradient = colormap.legend_gradient()
-        legends = "".join(markup.legend_html(_(LEGENDS[kind]), gradient, -top, top, f"conv-{kind}")
-                          for kind, top in self.limits.items())
         lede = _("This neuron looks at all {count} channels of <b>{layer}</b> at once. "
                  "Each channel gets its own small slice of the neuron's kernel; sliding that slice over the channel gives "
                  "one <i>intermediate map</i>. Adding the intermediate maps cell by cell, plus a single number, the "
                  "<i>bias</i>, gives the neuron's output map. Click an input or intermediate map to watch it computed.").format(
                      count=len(self.inputs), layer=markup.escape(self.source))
-        one_cell, pointing, scales = _("One output cell"), _("Pointing at"), _("colour scales")
+        one_cell, pointing = _("One output cell"), _("Pointing at")
         diagram = elastic.elastic_html(self.boxes, self.links, self.height, self.labels, shapes, self.narrow)
         return (f'<p class="lede">{lede}</p><div class="el-layout{" narrow" if self.narrow else ""}">'
                 f'<div class="el-diagram">{diagram}</div>'
                 f'<div class="el-side"><h3>{one_cell}</h3>{controls_html(self.title)}'
                 '<div class="el-sum-formula" aria-live="polite"></div>'
                 f'<h3>{pointing}</h3><p class="el-info">{_(INFO)}</p>{markup.playground_button(self.layer, self.index)}'
-                f'</div></div><div class="el-legends" aria-label="{scales}">{legends}</div>'
-                f'{markup.code_panels_html(CODE)}')
+                '</div></div>')  # then add_details(): legends and code
 
     def paint(self, body):
         """Paint every map and kernel (one colour limit per column, shared by its maps) and tint the bias."""
@@ -124,6 +134,7 @@ class ConvView:
         else:
             self.diagram.classList.remove("focusing")
         self.show_tip(kind, channel)
+        self.pointing = kind
         mark_code_line(self.body, *code_line(kind or "sum"))
 
     def show_tip(self, kind, channel):
@@ -175,6 +186,7 @@ class ConvView:
 
     def destroy(self):
         """Stop the player and release every listener."""
+        self.mounted = False
         if self.player is not None:
             self.player.destroy()
         self.listeners.clear()

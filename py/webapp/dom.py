@@ -53,6 +53,11 @@ def later(function, ms=0):
     js.setTimeout(create_once_callable(lambda *_: function()), ms)
 
 
+def after_paint(function):
+    """Run function once the browser has drawn the next frame (what it adds is drawn in the frame after)."""
+    js.requestAnimationFrame(create_once_callable(lambda *_: later(function)))
+
+
 def media(query):
     """True when a CSS media query matches now."""
     return bool(js.window.matchMedia(query).matches)

@@ -139,6 +139,14 @@ def test_reduced_motion_waits_for_the_reader(browser, new_site, dist, wait_ready
         assert counts(page) == {".el-input": 3, ".el-kernel": 3, ".el-intermediate": 3, ".el-sum": 1, ".el-bias": 1,
                                 ".el-output canvas": 1}
         assert page.evaluate("getComputedStyle(document.querySelector('.el-edges path')).animationName") == "none"
+        # the legends and the code follow a frame after the diagram, with the resting line (the sum's return) marked
+        page.wait_for_selector("#explain-body .code-panel .line.current")
+        assert page.locator("#explain-body .el-legends .legend").count() == 4
+        assert page.inner_text("#explain-body .code-panel .line.current").strip().endswith("return np.sum(contributions) + bias")
+        # the rail's properties are set on .net and not inherited: inherited from #stage, each click restyled every neuron
+        cuts = page.evaluate("""['#stage', '.net', '.net .node'].map(s =>
+            getComputedStyle(document.querySelector(s)).getPropertyValue('--tall-cut').trim())""")
+        assert cuts[0] == cuts[2] == "" and cuts[1].startswith("360 /"), cuts
         assert page.get_attribute(".play", "aria-pressed") == "false"
         page.wait_for_timeout(500)
         assert position(page) == (0, 0)
