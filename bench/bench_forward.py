@@ -15,7 +15,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
-from cnn_explainer import data, image, weights  # noqa: E402
+from cnn_explainer.net import data, image, weights  # noqa: E402
 
 TARGET_MS = 1.5
 

@@ -16,8 +16,8 @@ import numpy as np
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.join(REPO_ROOT, "py")]
 from browser_page import booted, harness, served  # noqa: E402
-from cnn_explainer import weights  # noqa: E402
-from cnn_explainer.model import Model  # noqa: E402
+from cnn_explainer.net import weights  # noqa: E402
+from cnn_explainer.net.model import Model  # noqa: E402
 
 FIXTURE = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs")
 
@@ -46,7 +46,7 @@ def wide_files(filters=32, seed=0):
 
 def many_classes_files(classes=10000):
     """Our .json + .npz of a small convolution (8 filters, pooled to 7×7) feeding a dense layer of `classes` classes."""
-    from cnn_explainer.model import Layer
+    from cnn_explainer.net.model import Layer
     layers = [Layer("conv_1", "conv2d", {"filters": 8, "kernel_size": 3}), Layer("relu_1", "relu"),
               Layer("max_pool_1", "max_pool2d", {"pool_size": 8}), Layer("flatten", "flatten"),
               Layer("dense", "dense", {"units": classes}), Layer("output", "softmax")]

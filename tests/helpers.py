@@ -15,8 +15,8 @@ for _path in (PY_DIR, TRAINING_DIR):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from cnn_explainer.model import Model  # noqa: E402
-from cnn_explainer.weights import tiny_vgg_layers  # noqa: E402
+from cnn_explainer.net.model import Model  # noqa: E402
+from cnn_explainer.net.weights import tiny_vgg_layers  # noqa: E402
 
 TIN10_CLASSES = ["lifeboat", "ladybug", "pizza", "bell pepper", "school bus",
                  "koala", "espresso", "red panda", "orange", "sports car"]

@@ -12,7 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cnn_explainer.model import scale_pixels
+from cnn_explainer.net.model import scale_pixels
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
@@ -130,7 +130,7 @@ def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
     sources = {p[len("py/"):] for p in build_site.list_files(built) if p.startswith("py/") and p.endswith(".py")}
     assert sources - names == {"webapp/main.py"}  # the script PyScript runs is fetched on its own
     assert {p for p in build_site.list_files(built) if p.startswith("weights/")} <= names
-    assert "cnn_explainer/__pycache__/ops.cpython-312.pyc" in names and "webapp/__pycache__/app.cpython-312.pyc" in names
+    assert "cnn_explainer/net/__pycache__/ops.cpython-312.pyc" in names and "webapp/__pycache__/app.cpython-312.pyc" in names
 
 
 PYC_312 = (3531).to_bytes(2, "little") + b"\r\n"  # CPython 3.12's bytecode magic
@@ -224,8 +224,8 @@ def test_the_gallery_degrades_when_the_examples_are_for_other_models(tmp_path):
 def test_the_gallery_holds_correctly_classified_held_out_images(built):
     with open(os.path.join(built, "examples", "examples.json")) as f:
         manifest = json.load(f)
-    from cnn_explainer.image import prepare_for
-    from cnn_explainer.weights import load_model
+    from cnn_explainer.net.image import prepare_for
+    from cnn_explainer.net.weights import load_model
     shipped = sorted(f[:-5] for f in os.listdir(os.path.join(built, "weights")) if f.endswith(".json"))
     assert sorted(manifest["models"]) == shipped, "a shipped model has no gallery"
     assert "Held-out (val) images from" in manifest["note"]["message"]
@@ -339,7 +339,7 @@ def test_the_built_default_is_confident_yet_not_certain(built):
     with open(os.path.join(built, "examples", "examples.json")) as f:
         manifest = json.load(f)
     assert manifest["models"]
-    from cnn_explainer.weights import load_model
+    from cnn_explainer.net.weights import load_model
     for name, default in manifest["default"].items():
         model = load_model(os.path.join(built, "weights", name + ".json"))
         probabilities = model.predict(scale_pixels(np.load(os.path.join(built, gallery.default_pixels_path(default))),
@@ -352,8 +352,8 @@ def test_the_built_default_is_confident_yet_not_certain(built):
 def test_the_first_paint_is_the_default_model_on_its_default_example(built):
     import prerender
     from PIL import Image
-    from cnn_explainer import colormap, layout
-    from cnn_explainer.weights import DEFAULT_MODEL, load_model
+    from cnn_explainer.page import colormap, layout
+    from cnn_explainer.net.weights import DEFAULT_MODEL, load_model
     with open(os.path.join(built, "index.html")) as f:
         page = f.read()
     with open(os.path.join(REPO_ROOT, "index.html")) as f:

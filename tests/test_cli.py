@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_explainer import cli, data
-from cnn_explainer.image import prepare_for
-from cnn_explainer.weights import save_model
+from cnn_explainer import cli
+from cnn_explainer.net import data
+from cnn_explainer.net.image import prepare_for
+from cnn_explainer.net.weights import save_model
 from helpers import PY_DIR, ROOT, TIN10_CLASSES, random_model
 
 CLASS_IDS = [f"n{i:08d}" for i in range(10)]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from cnn_explainer import colormap
+from cnn_explainer.page import colormap
 
 
 def test_diverging_anchors_are_exact():

@@ -6,7 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from cnn_explainer import console, weights
+from cnn_explainer.page import console
+from cnn_explainer.net import weights
 
 
 @pytest.fixture

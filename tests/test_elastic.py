@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
-from cnn_explainer import elastic, steps, weights
-from cnn_explainer.model import Layer, Model
+from cnn_explainer.page import elastic, steps
+from cnn_explainer.net import weights
+from cnn_explainer.net.model import Layer, Model
 
 CHANNEL_COUNTS = (1, 3, 10, 64)
 

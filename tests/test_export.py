@@ -8,8 +8,8 @@ import pytest
 import torch
 from PIL import ImageFilter
 
-from cnn_explainer import data, image
-from cnn_explainer.weights import load_model
+from cnn_explainer.net import data, image
+from cnn_explainer.net.weights import load_model
 from helpers import ROOT
 from tinyvgg_torch import from_arrays
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from cnn_explainer import figures
-from cnn_explainer import playground as pg
-from cnn_explainer import playground_markup as pm
-from cnn_explainer.weights import load_model
+from cnn_explainer.page import figures
+from cnn_explainer.page import playground as pg
+from cnn_explainer.page import playground_markup as pm
+from cnn_explainer.net.weights import load_model
 from helpers import ROOT, random_model
 from scipy.special import softmax
 
@@ -132,8 +132,8 @@ def test_the_crop_box_is_the_square_pillow_keeps():
 
 
 def test_the_training_facts_tell_the_seeds_when_several_were_trained():
-    from cnn_explainer.model import Model
-    from cnn_explainer.weights import tiny_vgg_layers
+    from cnn_explainer.net.model import Model
+    from cnn_explainer.net.weights import tiny_vgg_layers
     training = {"val_accuracy": 0.667, "val_accuracy_mean": 0.6765, "val_accuracy_sd": 0.0094,
                 "seeds": [{"seed": s, "holdout_accuracy": 0.6, "val_accuracy": 0.6} for s in range(3)]}
     html = figures.training_html(Model(tiny_vgg_layers(), [f"c{i}" for i in range(10)], meta={"training": training}))
@@ -143,8 +143,8 @@ def test_the_training_facts_tell_the_seeds_when_several_were_trained():
 @pytest.mark.parametrize("threads, said", [(1, "12.5 minutes on 1 CPU thread"), (2, "12.5 minutes on 2 CPU threads"),
                                            (None, "12.5 minutes on a 2-core CPU")])
 def test_the_training_time_says_on_how_many_threads_when_the_file_records_it(threads, said):
-    from cnn_explainer.model import Model
-    from cnn_explainer.weights import tiny_vgg_layers
+    from cnn_explainer.net.model import Model
+    from cnn_explainer.net.weights import tiny_vgg_layers
     training = {"minutes": 12.5} | ({"threads": threads} if threads else {})
     html = figures.training_html(Model(tiny_vgg_layers(), [f"c{i}" for i in range(10)], meta={"training": training}))
     assert f"<dt>training time</dt><dd>{said}</dd>" in html

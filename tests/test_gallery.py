@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_explainer import data
-from cnn_explainer.image import prepare_for
-from cnn_explainer.weights import load_model
+from cnn_explainer.net import data
+from cnn_explainer.net.image import prepare_for
+from cnn_explainer.net.weights import load_model
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from cnn_explainer import i18n, markup
+from cnn_explainer import i18n
+from cnn_explainer.page import markup
 from helpers import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))

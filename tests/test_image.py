@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_explainer import image as img
-from cnn_explainer.image import ImageError, prepare
+from cnn_explainer.net import image as img
+from cnn_explainer.net.image import ImageError, prepare
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 

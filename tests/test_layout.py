@@ -4,9 +4,9 @@ import re
 import numpy as np
 import pytest
 
-from cnn_explainer import layout
-from cnn_explainer.model import Model
-from cnn_explainer.weights import tiny_vgg_layers
+from cnn_explainer.page import layout
+from cnn_explainer.net.model import Model
+from cnn_explainer.net.weights import tiny_vgg_layers
 
 CNN_EXPLAINER_COLUMNS = ["input", "conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
                          "conv_2_1", "relu_2_1", "conv_2_2", "relu_2_2", "max_pool_2", "output"]
@@ -124,7 +124,7 @@ def test_the_rail_keeps_the_explained_column_and_its_source_in_view_left_of_the_
 
 
 def test_class_rows_stay_readable_beside_layers_of_many_neurons():
-    from cnn_explainer.model import Layer
+    from cnn_explainer.net.model import Layer
     from helpers import random_model
     wide = [Layer("conv_1_1", "conv2d", {"filters": 80, "kernel_size": 3}), Layer("relu_1_1", "relu"),
             Layer("max_pool_1", "max_pool2d", {"pool_size": 2}), Layer("flatten", "flatten"),
@@ -161,7 +161,7 @@ def test_a_layer_of_more_than_64_neurons_draws_its_first_32_and_a_note_below(fil
 
 
 def test_the_overview_markup_says_how_many_neurons_a_compact_column_leaves_out():
-    from cnn_explainer import markup
+    from cnn_explainer.page import markup
     model = Model(tiny_vgg_layers(filters=100), [f"class {i}" for i in range(10)])
     html = markup.overview_html(model, *layout.overview(model))
     assert html.count('class="col-more"') == 10 and html.count(">+68 more</div>") == 10
@@ -170,7 +170,7 @@ def test_the_overview_markup_says_how_many_neurons_a_compact_column_leaves_out()
 
 
 def test_an_output_of_10000_classes_draws_ten_class_rows_and_a_note_in_either_geometry():
-    from cnn_explainer import markup
+    from cnn_explainer.page import markup
     model = Model(tiny_vgg_layers(classes=10000), [f"class {i}" for i in range(10000)])
     columns, nodes, edges, size = layout.overview(model)
     output = columns[-1]

@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from cnn_explainer import colormap, elastic, layout, markup, steps
-from cnn_explainer.model import Layer, Model
-from cnn_explainer.weights import tiny_vgg_layers
+from cnn_explainer.page import colormap, elastic, layout, markup, steps
+from cnn_explainer.net.model import Layer, Model
+from cnn_explainer.net.weights import tiny_vgg_layers
 
 HOSTILE = "<evil>x</evil>\"&'y"  # would open an <evil> tag or end an attribute if it were inserted unescaped
 
@@ -211,7 +211,7 @@ def test_code_panels_number_their_lines_and_say_python_counts_from_zero():
     lines, first = steps.source(steps.relu_cell)
     page = parse(html)
     assert [a["data-line"] for t, a in page.tags if t == "span" and a.get("class") == "line"] == [str(i) for i in range(len(lines))]
-    assert "py/cnn_explainer/steps.py · relu_cell" in html and "Python counts from 0" in html
+    assert "py/cnn_explainer/page/steps.py · relu_cell" in html and "Python counts from 0" in html
     assert f'aria-hidden="true">{first}</span>' in html
 
 

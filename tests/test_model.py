@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 from scipy import signal
 
-from cnn_explainer.model import Layer, Model
-from cnn_explainer.weights import tiny_vgg_layers
+from cnn_explainer.net.model import Layer, Model
+from cnn_explainer.net.weights import tiny_vgg_layers
 from helpers import random_arrays, random_model
 from tinyvgg_torch import from_arrays
 
@@ -243,7 +243,7 @@ def test_same_padding_window_at_every_position(same_model, name):
 
 
 def test_an_input_rescaled_to_another_pixel_range_is_the_same_image(rng):
-    from cnn_explainer.model import rescale, scale_pixels
+    from cnn_explainer.net.model import rescale, scale_pixels
     pixels = rng.integers(0, 256, (8, 8, 3))
     for source, target in [((-1.0, 1.0), (0.0, 1.0)), ((0.0, 1.0), (0.0, 255.0)), ((0.0, 255.0), (-1.0, 1.0))]:
         moved = rescale(scale_pixels(pixels, source), source, target)

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from cnn_explainer import numbers
+from cnn_explainer.page import numbers
 
 
 @pytest.mark.parametrize("value, text", [

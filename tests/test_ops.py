@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from scipy import signal
 
-from cnn_explainer import ops
+from cnn_explainer.net import ops
 
 TOL = 1e-4
 

@@ -4,10 +4,10 @@ import pytest
 import scipy.special
 import torch
 
-from cnn_explainer import ops
-from cnn_explainer import output_explain as ox
-from cnn_explainer.model import Model
-from cnn_explainer.weights import tiny_vgg_layers
+from cnn_explainer.net import ops
+from cnn_explainer.page import output_explain as ox
+from cnn_explainer.net.model import Model
+from cnn_explainer.net.weights import tiny_vgg_layers
 
 SHAPE = (13, 13, 10)
 CLASSES = [f"class {i}" for i in range(10)]

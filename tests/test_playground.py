@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from cnn_explainer import playground as pg
-from cnn_explainer.weights import load_model
+from cnn_explainer.page import playground as pg
+from cnn_explainer.net.weights import load_model
 from helpers import ROOT
 from scipy import signal
 

@@ -1,7 +1,7 @@
 """The address fragment: what a link shares, read back strictly (hostile fragments are dropped, never obeyed)."""
 from urllib.parse import parse_qs
 
-from cnn_explainer import share
+from cnn_explainer.page import share
 
 COLUMNS = {"input": ("input", 3), "conv_1_2": ("conv2d", 10), "output": ("output", 10)}
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from helpers import random_model
-from cnn_explainer import console, layout, snippets
-from cnn_explainer.model import Layer
+from cnn_explainer.page import console, layout, snippets
+from cnn_explainer.net.model import Layer
 
 
 def strided_model():

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from scipy.signal import correlate2d
 
-from cnn_explainer import ops, steps
+from cnn_explainer.net import ops
+from cnn_explainer.page import steps
 
 
 @pytest.fixture

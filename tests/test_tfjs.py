@@ -11,9 +11,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnn_explainer import cli, tfjs
-from cnn_explainer.model import ramp_pixels, scale_pixels
-from cnn_explainer.weights import WeightsError, load_model
+from cnn_explainer import cli
+from cnn_explainer.net import tfjs
+from cnn_explainer.net.model import ramp_pixels, scale_pixels
+from cnn_explainer.net.weights import WeightsError, load_model
 from helpers import PY_DIR, ROOT
 
 FIXTURE = os.path.normpath(os.path.join(ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs"))

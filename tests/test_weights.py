@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from cnn_explainer import weights
-from cnn_explainer.weights import WeightsError, load_model, load_model_bytes, save_model
+from cnn_explainer.net import weights
+from cnn_explainer.net.weights import WeightsError, load_model, load_model_bytes, save_model
 from helpers import random_model
 
 

@@ -20,7 +20,8 @@ import catalogues  # noqa: E402
 import gallery  # noqa: E402
 import prerender  # noqa: E402
 import vendor  # noqa: E402
-from cnn_explainer import markup, tfjs, weights  # noqa: E402
+from cnn_explainer.page import markup  # noqa: E402
+from cnn_explainer.net import tfjs, weights
 
 ORIGINAL_NAME = "cnn-explainer-original"
 DEFAULT_ORIGINAL = os.path.join(REPO_ROOT, "..", "shared", "fixtures", "cnn-explainer-tfjs")

@@ -127,14 +127,12 @@ def keyed_template(text):
 def python_messages(sources=SOURCES):
     """{message: [file:line, ...]} of every marked string in the Python sources."""
     found = {}
-    for folder in sources:
-        for name in sorted(os.listdir(folder)):
-            if not name.endswith(".py"):
-                continue
-            path = os.path.join(folder, name)
-            for line, message, _comments, _context in extract_from_file("python", path, keywords=KEYWORDS):
-                if message and all(message):  # a plural message is a (singular, plural) pair
-                    found.setdefault(message, []).append(f"{os.path.relpath(path, REPO_ROOT)}:{line}")
+    paths = sorted(os.path.join(parent, name) for source in sources for parent, _dirs, names in os.walk(source)
+                   for name in names if name.endswith(".py"))
+    for path in paths:
+        for line, message, _comments, _context in extract_from_file("python", path, keywords=KEYWORDS):
+            if message and all(message):  # a plural message is a (singular, plural) pair
+                found.setdefault(message, []).append(f"{os.path.relpath(path, REPO_ROOT)}:{line}")
     return found
 
 

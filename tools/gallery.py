@@ -15,8 +15,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO_ROOT, "py")]
 
 import numpy as np  # noqa: E402
-from cnn_explainer import data, markup, weights  # noqa: E402
-from cnn_explainer.image import ImageError, prepare_for  # noqa: E402
+from cnn_explainer.net import data, weights  # noqa: E402
+from cnn_explainer.page import markup
+from cnn_explainer.net.image import ImageError, prepare_for  # noqa: E402
 
 FOLDER = os.path.join(REPO_ROOT, "examples")
 MANIFEST = "examples.json"

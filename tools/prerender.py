@@ -11,8 +11,8 @@ import re
 import numpy as np
 from PIL import Image
 
-from cnn_explainer import colormap, layout, markup
-from cnn_explainer.model import ramp_pixels, scale_pixels
+from cnn_explainer.page import colormap, layout, markup
+from cnn_explainer.net.model import ramp_pixels, scale_pixels
 
 MARKER = re.compile(r"<!--@([a-z-]+)-->")
 BODY = '<body data-state="loading">'

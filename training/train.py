@@ -19,9 +19,9 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cnn_explainer import data, image  # noqa: E402
-from cnn_explainer.model import Model  # noqa: E402
-from cnn_explainer.weights import save_model, tiny_vgg_layers  # noqa: E402
+from cnn_explainer.net import data, image  # noqa: E402
+from cnn_explainer.net.model import Model  # noqa: E402
+from cnn_explainer.net.weights import save_model, tiny_vgg_layers  # noqa: E402
 from tinyvgg_torch import TinyVGG, export_arrays  # noqa: E402
 
 DATASETS = {

@@ -12,10 +12,10 @@ from collections import Counter
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
-from . import data, image, weights  # noqa: E402
-from .data import DataError
-from .image import ImageError
-from .weights import DEFAULT_MODEL, WeightsError
+from .net import data, image, weights  # noqa: E402
+from .net.data import DataError
+from .net.image import ImageError
+from .net.weights import DEFAULT_MODEL, WeightsError
 
 
 def load_input(model, path):

@@ -4,13 +4,15 @@ import asyncio
 
 import js
 
-from cnn_explainer import i18n, share, weights
+from cnn_explainer import i18n
+from cnn_explainer.page import share
+from cnn_explainer.net import weights
 
 from .choices import show_example, use_model
-from .conv_formula_view import ConvFormulaView
+from .views.conv_formula_view import ConvFormulaView
 from .dom import one
-from .playground_view import Playground
-from .softmax_view import SoftmaxView
+from .views.playground_view import Playground
+from .views.softmax_view import SoftmaxView
 
 DEFAULT = object()  # "the model's default example", in the fields an empty address stands for
 SUBVIEWS = {ConvFormulaView: "channel", SoftmaxView: "softmax", Playground: "playground"}

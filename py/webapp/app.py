@@ -2,9 +2,9 @@
 import time
 
 import js
-from cnn_explainer import markup
+from cnn_explainer.page import markup
 from cnn_explainer.i18n import _
-from cnn_explainer.model import rescale
+from cnn_explainer.net.model import rescale
 
 from . import language
 from .article import Article

@@ -1,12 +1,12 @@
 """The article under the network: its live figures follow the current image, and its playground runs beside them."""
 import numpy as np
 
-from cnn_explainer import colormap, figures, markup
+from cnn_explainer.page import colormap, figures, markup
 from cnn_explainer.i18n import _
-from cnn_explainer.model import pixels_of
+from cnn_explainer.net.model import pixels_of
 
 from .dom import Listeners, every, one, paint
-from .playground_view import Playground
+from .views.playground_view import Playground
 
 
 def note_html(text):

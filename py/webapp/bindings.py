@@ -6,7 +6,7 @@ import js
 from pyodide.ffi import create_proxy
 from pyscript import document, when
 
-from cnn_explainer import weights
+from cnn_explainer.net import weights
 from cnn_explainer.i18n import _
 
 from .app import show_message
@@ -14,7 +14,7 @@ from .camera import Camera
 from .choices import open_model, show_example, show_upload, use_model
 from .console_panel import ConsolePanel
 from .dom import closest, one, set_text
-from .softmax_view import SoftmaxView
+from .views.softmax_view import SoftmaxView
 
 PHONE = "(max-width: 640px)"  # the media query of the tall overview in app.css
 

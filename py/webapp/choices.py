@@ -4,9 +4,10 @@ import time
 import js
 from pyscript import document
 
-from cnn_explainer import markup, tfjs, weights
+from cnn_explainer.page import markup
+from cnn_explainer.net import tfjs, weights
 from cnn_explainer.i18n import _
-from cnn_explainer.model import ramp_pixels, rescale, scale_pixels
+from cnn_explainer.net.model import ramp_pixels, rescale, scale_pixels
 
 from .app import show_message
 from .dom import one

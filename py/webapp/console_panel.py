@@ -7,7 +7,7 @@ import time
 import numpy as np
 from pyscript import document
 
-from cnn_explainer import console
+from cnn_explainer.page import console
 from cnn_explainer.i18n import _
 
 from .dom import later, one

@@ -10,18 +10,18 @@ from collections import namedtuple
 import js
 from pyodide.ffi import to_js
 
-from cnn_explainer import markup, snippets
+from cnn_explainer.page import markup, snippets
 from cnn_explainer.i18n import _
 
-from . import conv_view, dense_view, softmax_view
-from .conv_formula_view import ConvFormulaView
-from .conv_view import ConvView
-from .dense_view import DenseView
+from .views import conv_view, dense_view, softmax_view
+from .views.conv_formula_view import ConvFormulaView
+from .views.conv_view import ConvView
+from .views.dense_view import DenseView
 from .dom import Listeners, closest, later, one
-from .input_view import InputView
-from .playground_view import Playground
-from .pool_view import PoolView
-from .relu_view import ReluView
+from .views.input_view import InputView
+from .views.playground_view import Playground
+from .views.pool_view import PoolView
+from .views.relu_view import ReluView
 
 VIEWS = {"input": InputView, "conv2d": ConvView, "relu": ReluView, "max_pool2d": PoolView, "output": DenseView}
 # the article section of each view's subject (its "i" button links there; the section's button opens the view)

@@ -4,7 +4,8 @@ import os
 
 import js
 
-from cnn_explainer import i18n, share
+from cnn_explainer import i18n
+from cnn_explainer.page import share
 from cnn_explainer.i18n import _
 
 from .dom import every

@@ -7,9 +7,10 @@ import os
 import numpy as np
 from pyodide.http import pyfetch
 
-from cnn_explainer import markup, weights
+from cnn_explainer.page import markup
+from cnn_explainer.net import weights
 from cnn_explainer.i18n import _
-from cnn_explainer.model import scale_pixels
+from cnn_explainer.net.model import scale_pixels
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # image.MAX_BYTES, known before Pillow is loaded
 _image_module = None
@@ -27,7 +28,7 @@ async def install_pillow():
     """Install the vendored Pillow wheel (listed in our trimmed lock) and import our image module."""
     import pyodide_js
     await pyodide_js.loadPackage("pillow")
-    from cnn_explainer import image
+    from cnn_explainer.net import image
     return image
 
 

@@ -8,7 +8,8 @@ import json
 
 from pyodide.ffi import create_proxy
 
-from cnn_explainer import markup, weights
+from cnn_explainer.page import markup
+from cnn_explainer.net import weights
 from cnn_explainer.i18n import _
 from webapp import language
 from webapp.address import Address
@@ -18,7 +19,7 @@ from webapp.choices import show_default
 from webapp.dom import one, set_text
 from webapp.explain import warm_up
 from webapp.loading import examples_manifest, image_module, shipped_models
-from webapp.player import Player
+from webapp.views.player import Player
 
 BOOT_TIMES = {}
 

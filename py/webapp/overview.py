@@ -1,7 +1,7 @@
 """The overview in the page: mounted once per model (or taken over from the build's first paint), repainted per input."""
 import numpy as np
 
-from cnn_explainer import colormap, layout, markup
+from cnn_explainer.page import colormap, layout, markup
 
 from .dom import every, one, paint
 

@@ -1,7 +1,7 @@
 """What the page shows, in one place: the models, the current model, its input and activations, and the colour level."""
 import time
 
-from cnn_explainer import weights
+from cnn_explainer.net import weights
 
 
 class State:

@@ -194,7 +194,7 @@ def model_files(model):
     import json
 
     import numpy as np
-    from cnn_explainer import weights
+    from cnn_explainer.net import weights
     arrays = io.BytesIO()
     np.savez(arrays, **weights.model_arrays(model))
     return [{"name": f"{model.name}.json", "mimeType": "application/json",

@@ -189,7 +189,7 @@ def test_views_and_article_link_both_ways(app):
 
 
 def test_the_crop_preview_shows_the_square_the_network_keeps(app, tmp_path):
-    from cnn_explainer import image
+    from cnn_explainer.net import image
     wide = str(tmp_path / "wide.png")
     y, x = np.mgrid[0:60, 0:120]
     Image.fromarray(np.stack([x * 2, y * 4, (x + y) % 256], -1).astype(np.uint8)).save(wide)

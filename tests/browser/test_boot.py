@@ -81,4 +81,4 @@ def test_start_up_modules_come_as_bytecode(site, page, wait_ready):
     assert set(stdlib) <= set(bytecode.boot_list("boot_stdlib.txt")), "run tools/boot_modules.py"
     assert set(numpy) <= set(bytecode.boot_list("boot_numpy.txt")), "run tools/boot_modules.py"
     assert sum(f.startswith(bytecode.STDLIB) and f.endswith(".pyc") for f in files) == len(stdlib)
-    assert "/home/pyodide/cnn_explainer/steps.py" in files  # our modules keep their source (the code panels show it)
+    assert "/home/pyodide/cnn_explainer/page/steps.py" in files  # our modules keep their source (the code panels show it)

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from cnn_explainer import image, numbers, steps, weights
+from cnn_explainer.net import image, weights
+from cnn_explainer.page import numbers, steps
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 import harness
-from cnn_explainer import image, weights
-from cnn_explainer.numbers import number
+from cnn_explainer.net import image, weights
+from cnn_explainer.page.numbers import number
 
 pytestmark = pytest.mark.browser
 

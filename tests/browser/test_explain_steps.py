@@ -13,7 +13,7 @@ def native_acts(path):
     """Every activation of the shipped default model for an image file, computed here in CPython."""
     import sys
     sys.path.insert(0, os.path.join(REPO_ROOT, "py"))
-    from cnn_explainer import image, weights
+    from cnn_explainer.net import image, weights
     model = weights.load_model(os.path.join(REPO_ROOT, "weights", "tinyvgg-tin10.json"))
     return model, model.forward(image.prepare_for(model, path)[0])
 

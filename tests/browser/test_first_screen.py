@@ -310,7 +310,7 @@ def test_a_phone_dense_view_keeps_its_scales_neuron_and_labels_inside(phone):
 
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (390, 844)], ids=["1280x720", "1440x900", "390x844"])
 def test_the_colour_key_and_the_whole_tagline_are_on_the_first_screen_in_both_languages(browser, dist, size):
-    from cnn_explainer import colormap
+    from cnn_explainer.page import colormap
     width, height = size
     with harness.booted_page(browser, dist, viewport={"width": width, "height": height}, is_mobile=width < 640) as page:
         stops = colormap.legend_gradient().replace(" ", "").split("),")

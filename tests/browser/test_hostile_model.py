@@ -6,7 +6,7 @@ import time
 import pytest
 
 import harness
-from cnn_explainer import weights
+from cnn_explainer.net import weights
 
 pytestmark = pytest.mark.browser
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

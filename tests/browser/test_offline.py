@@ -101,7 +101,7 @@ def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser,
         assert downloaded == {"/sw.js", "/app.zip"}, downloaded  # the worker, and the archive holding the changed source
         page.reload()
         wait_ready(page)
-        assert "# release 2" in page.evaluate("pycnnBoot.pyodide.runPython(\"open('cnn_explainer/ops.py').read()\")")
+        assert "# release 2" in page.evaluate("pycnnBoot.pyodide.runPython(\"open('cnn_explainer/net/ops.py').read()\")")
     finally:
         context.close()
 

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 import harness
-from cnn_explainer import image
-from cnn_explainer.model import Layer
+from cnn_explainer.net import image
+from cnn_explainer.net.model import Layer
 from helpers import random_model
 
 pytestmark = pytest.mark.browser
@@ -167,7 +167,7 @@ def switch_to(page, name):
 
 
 def test_switching_models_keeps_your_image_or_the_same_example(app):
-    from cnn_explainer import weights
+    from cnn_explainer.net import weights
     load = lambda name: weights.load_model(os.path.join(app.dist, "weights", f"{name}.json"))  # noqa: E731
     switch_to(app, "tinyvgg-tin10")
     before = int(app.evaluate("document.body.dataset.renderCount"))
@@ -196,7 +196,7 @@ def test_switching_models_keeps_your_image_or_the_same_example(app):
 
 @pytest.mark.parametrize("borrowed", ["tinyvgg-imagenette", None])
 def test_a_model_you_open_gets_the_shipped_examples(app, borrowed):
-    from cnn_explainer import weights
+    from cnn_explainer.net import weights
     if borrowed:  # the same classes as a shipped model: that model's examples
         classes = weights.load_model(os.path.join(app.dist, "weights", f"{borrowed}.json")).classes
     else:  # other classes, another input size and grey: the default model's examples, prepared for it

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser,
 
 def reference(png):
     """The torch reference's probabilities for an image file, prepared as the page prepares uploads."""
-    from cnn_explainer import image
+    from cnn_explainer.net import image
     _, square = image.prepare(png, (64, 64, 3), (0.0, 1.0))
     return reference_probabilities(FIXTURE, np.asarray(square, np.uint8)[None])[0]
 
@@ -99,7 +99,7 @@ def test_the_pixel_range_of_an_opened_model_can_be_chosen(app):
     before = int(app.evaluate("document.body.dataset.renderCount"))
     app.select_option("#pixel-range", "-1,1")
     app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
-    from cnn_explainer import image
+    from cnn_explainer.net import image
     _, square = image.prepare(app.png, (64, 64, 3), (0.0, 1.0))
     twice = 2.0 * np.asarray(square, np.float64)[None] - 255.0  # the reference divides by 255: this gives −1..1
     np.testing.assert_allclose(shown_probabilities(app), reference_probabilities(FIXTURE, twice)[0], atol=2e-5)

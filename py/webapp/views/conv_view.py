@@ -2,13 +2,13 @@
 import functools
 
 import numpy as np
-from cnn_explainer import colormap, elastic, markup, steps
+from cnn_explainer.page import colormap, elastic, markup, steps
 from cnn_explainer.i18n import N_, _
-from cnn_explainer.model import Model
-from cnn_explainer.numbers import fixed
+from cnn_explainer.net.model import Model
+from cnn_explainer.page.numbers import fixed
 
 from .conv_formula_view import ConvFormulaView
-from .dom import Listeners, after_paint, closest, every, mark_code_line, paint
+from ..dom import Listeners, after_paint, closest, every, mark_code_line, paint
 from .grids import Grid
 from .player import Player, controls_html
 

@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from .i18n import _
+from ..i18n import _
 from .spec import MAX_NAME, WeightsError, _check_texts, _require, check_text, model_from_spec, parse_spec
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024  # refused before any shard is read: far more than the browser can explain

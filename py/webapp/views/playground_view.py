@@ -4,14 +4,15 @@ import time
 import js
 import numpy as np
 
-from cnn_explainer import colormap, markup, ops, steps
-from cnn_explainer import playground as pg
-from cnn_explainer import playground_markup as pm
+from cnn_explainer.page import colormap, markup, steps
+from cnn_explainer.net import ops
+from cnn_explainer.page import playground as pg
+from cnn_explainer.page import playground_markup as pm
 from cnn_explainer.i18n import _
-from cnn_explainer.markup import cell_text, number_grid_html
-from cnn_explainer.numbers import fixed
+from cnn_explainer.page.markup import cell_text, number_grid_html
+from cnn_explainer.page.numbers import fixed
 
-from .dom import Listeners, closest, mark_code_line
+from ..dom import Listeners, closest, mark_code_line
 from .grids import Grid
 from .player import Player, controls_html
 

@@ -1,8 +1,8 @@
 """The shared shape of the formula views: input grid → the formula at one position → output grid, animated."""
-from cnn_explainer import markup, steps
+from cnn_explainer.page import markup, steps
 from cnn_explainer.i18n import N_, _
 
-from .dom import mark_code_line
+from ..dom import mark_code_line
 from .grids import Grid
 from .player import Player, controls_html
 

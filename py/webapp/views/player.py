@@ -3,10 +3,10 @@ import time
 
 import js
 
-from cnn_explainer import markup, steps
+from cnn_explainer.page import markup, steps
 from cnn_explainer.i18n import N_, _
 
-from .dom import Listeners, destroy_proxy, make_proxy, reduced_motion
+from ..dom import Listeners, destroy_proxy, make_proxy, reduced_motion
 
 SPEEDS = {N_("slow"): 600, N_("normal"): 140, N_("fast"): 30}  # ms per phase (the menu shows the names translated)
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import numpy as np
 
-from .i18n import _
+from ..i18n import _
 from .model import LAYER_TYPES, Layer, Model
 
 FORMAT = "cnn-explainer-weights/1"

@@ -4,7 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import steps
-from .i18n import _
+from ..i18n import _
 from .markup import class_name
 from .numbers import number
 

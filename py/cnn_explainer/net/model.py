@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import ops
-from .i18n import _
+from ..i18n import _
 
 LAYER_TYPES = ("conv2d", "relu", "max_pool2d", "flatten", "dense", "softmax")
 

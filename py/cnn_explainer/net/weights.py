@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 
 from . import tfjs
-from .i18n import _
+from ..i18n import _
 from .model import Layer
 from .spec import (  # noqa: F401 (WeightsError, parse_spec, limits: also this module's public names)
     FORMAT, MAX_ACTIVATIONS, MAX_JSON_BYTES, MAX_NAME, WeightsError, json_depth, model_from_spec, parse_spec, _check_texts)

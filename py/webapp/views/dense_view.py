@@ -1,13 +1,14 @@
 """Flatten and dense explained: the pooled maps laid out as one vector, each value × its weight, summed into a logit."""
 import numpy as np
 
-from cnn_explainer import colormap, ops, steps
-from cnn_explainer import output_explain as ox
+from cnn_explainer.page import colormap, steps
+from cnn_explainer.net import ops
+from cnn_explainer.page import output_explain as ox
 from cnn_explainer.i18n import _
-from cnn_explainer.markup import class_name, code_index, code_panels_html, escape
-from cnn_explainer.numbers import count, number, signed
+from cnn_explainer.page.markup import class_name, code_index, code_panels_html, escape
+from cnn_explainer.page.numbers import count, number, signed
 
-from .dom import Listeners, mark_code_line, paint
+from ..dom import Listeners, mark_code_line, paint
 from .softmax_view import SoftmaxView
 
 FAN = 46  # band units to the right of a band: the legend, or the edges and the neuron

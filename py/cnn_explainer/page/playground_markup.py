@@ -1,7 +1,7 @@
 """The convolution playground's markup: its controls, the output-size equation in MathML, the grids' number overlay."""
 from . import playground as pg
 from .colormap import ink
-from .i18n import N_, _
+from ..i18n import N_, _
 from .markup import CHANNEL_NAMES, escape
 from .numbers import fixed
 

@@ -1,9 +1,9 @@
 """An input channel explained: the image is just numbers, each 8-bit pixel scaled into the model's input range."""
-from cnn_explainer import colormap, steps
-from cnn_explainer import model as models
+from cnn_explainer.page import colormap, steps
+from cnn_explainer.net import model as models
 from cnn_explainer.i18n import N_, _
-from cnn_explainer.markup import cell_text, channel_name
-from cnn_explainer.numbers import fixed, number
+from cnn_explainer.page.markup import cell_text, channel_name
+from cnn_explainer.page.numbers import fixed, number
 
 from .stepview import StepView
 

@@ -1,8 +1,9 @@
 """ReLU explained: input map → max(0, x) = y → output map, one value at a time."""
-from cnn_explainer import colormap, ops, steps
+from cnn_explainer.page import colormap, steps
+from cnn_explainer.net import ops
 from cnn_explainer.i18n import _
-from cnn_explainer.markup import cell_text
-from cnn_explainer.numbers import fixed, number
+from cnn_explainer.page.markup import cell_text
+from cnn_explainer.page.numbers import fixed, number
 
 from .stepview import StepView
 

@@ -1,7 +1,8 @@
 """Convolution explained for one input channel: the 3×3 window × the kernel, summed, slides over the map."""
-from cnn_explainer import colormap, ops, steps
+from cnn_explainer.page import colormap, steps
+from cnn_explainer.net import ops
 from cnn_explainer.i18n import N_, _
-from cnn_explainer.markup import cell_text, playground_button, products_sum_html
+from cnn_explainer.page.markup import cell_text, playground_button, products_sum_html
 
 from .stepview import StepView
 

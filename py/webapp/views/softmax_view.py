@@ -1,13 +1,14 @@
 """Softmax explained: the ten logits, e to the power of each, and each one's share of their sum."""
 import numpy as np
 
-from cnn_explainer import colormap, layout, ops, steps
-from cnn_explainer import output_explain as ox
+from cnn_explainer.page import colormap, layout, steps
+from cnn_explainer.net import ops
+from cnn_explainer.page import output_explain as ox
 from cnn_explainer.i18n import _
-from cnn_explainer.markup import class_name, code_panels_html, escape
-from cnn_explainer.numbers import number, percent
+from cnn_explainer.page.markup import class_name, code_panels_html, escape
+from cnn_explainer.page.numbers import number, percent
 
-from .dom import Listeners, mark_code_line
+from ..dom import Listeners, mark_code_line
 
 CODE = (steps.softmax_terms, ops.softmax)  # the written-out softmax, then the forward pass's
 # the softmax_terms line behind each part of the formula

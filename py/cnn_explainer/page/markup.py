@@ -9,8 +9,9 @@ import unicodedata
 
 import numpy as np
 
-from . import colormap, i18n, layout, steps
-from .i18n import N_, _
+from . import colormap, layout, steps
+from .. import i18n
+from ..i18n import N_, _
 from .numbers import fixed, number, percent
 
 # Constants marked with N_(): translate them with _() where they are shown.
@@ -380,7 +381,7 @@ def products_sum_html(where, window, window_limit, window_words, kernel, product
 
 
 def code_title(function):
-    """Where a function lives, as the code panel's caption: py/cnn_explainer/steps.py · conv_cell."""
+    """Where a function lives, as the code panel's caption: py/cnn_explainer/page/steps.py · conv_cell."""
     return f"py/{function.__module__.replace('.', '/')}.py · {function.__qualname__}"
 
 

@@ -7,8 +7,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import ops
-from .i18n import N_, _, ngettext
+from ..net import ops
+from ..i18n import N_, _, ngettext
 
 # What the controls allow: (smallest, largest). The image mode lets the input grow to the whole 64×64 map.
 LIMITS = {"size": (3, 9), "padding": (0, 3), "kernel": (1, 5), "stride": (1, 4), "dilation": (1, 2)}

@@ -5,7 +5,7 @@ then the output map below), so that nothing needs a horizontal scroller.
 """
 from collections import namedtuple
 
-from .i18n import N_, _
+from ..i18n import N_, _
 from .layout import curve
 from .markup import cell_text, code_index, escape, grid_html
 from .numbers import fixed, number

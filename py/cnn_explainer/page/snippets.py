@@ -18,7 +18,7 @@ def where(index, position):
 def console_code(model, kind, layer, index, position=(0, 0), channel=None, softmax=False):
     """The snippet for a view of `kind` (a column kind: input, conv2d, relu, max_pool2d, output) on one neuron."""
     row, col = position
-    head = "from cnn_explainer import steps\n"
+    head = "from cnn_explainer.page import steps\n"
     if kind == "input":
         return (f"row, col, channel = {row}, {col}, {index}  {where(index, position)}\n"
                 f"image[row, col, channel]  # the value the network reads, in its pixel range")

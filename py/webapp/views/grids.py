@@ -1,9 +1,9 @@
 """A heat-map grid in the page: paint once, then move the window box and reveal output cells as steps go."""
 import numpy as np
 
-from cnn_explainer import colormap
+from cnn_explainer.page import colormap
 
-from .dom import paint
+from ..dom import paint
 
 UNREVEALED = np.array([241, 245, 249, 255], np.uint8)  # cells the animation has not computed yet
 

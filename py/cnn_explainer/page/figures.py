@@ -1,8 +1,9 @@
 """The article's live figures as markup, drawn from the model and the current image's activations."""
 import numpy as np
 
-from . import colormap, layout, ops
-from .i18n import N_, _, ngettext
+from . import colormap, layout
+from ..net import ops
+from ..i18n import N_, _, ngettext
 from .markup import class_name, escape, number_grid_html
 from .numbers import fixed, number, percent
 

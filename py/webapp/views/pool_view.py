@@ -1,8 +1,9 @@
 """Max pooling explained: each 2×2 window of the input map → its largest value."""
-from cnn_explainer import colormap, ops, steps
+from cnn_explainer.page import colormap, steps
+from cnn_explainer.net import ops
 from cnn_explainer.i18n import _
-from cnn_explainer.markup import cell_text, number_grid_html
-from cnn_explainer.numbers import fixed, number
+from cnn_explainer.page.markup import cell_text, number_grid_html
+from cnn_explainer.page.numbers import fixed, number
 
 from .stepview import StepView
 

@@ -1,0 +1,1 @@
+"""The explanation views and their pieces (the step view, the player, the grids)."""
