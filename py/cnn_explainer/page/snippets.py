@@ -21,32 +21,32 @@ def console_code(model, kind, layer, index, position=(0, 0), channel=None, softm
     head = "from cnn_explainer.page import steps\n"
     if kind == "input":
         return (f"row, col, channel = {row}, {col}, {index}  {where(index, position)}\n"
-                f"image[row, col, channel]  # the value the network reads, in its pixel range")
+                f"float(image[row, col, channel])  # the value the network reads, in its pixel range")
     if kind == "output":
         dense = next(l for l in reversed(model.layers) if l.type == "dense")
         flat = source_of(model, dense.name)
         if softmax:
             return (f"{head}k = {index}  # class {index + 1}: {model.classes[index]}\n"
                     f"exps, total, shares = steps.softmax_terms(acts[{dense.name!r}])\n"
-                    f"shares[k], acts[{layer!r}][k]  # the written-out softmax, the forward pass's")
+                    f"float(shares[k]), float(acts[{layer!r}][k])  # the written-out softmax, the forward pass's")
         return (f"{head}dense, k = model.layer({dense.name!r}), {index}  # class {index + 1}: {model.classes[index]}\n"
                 f"products, logit = steps.dense_cell(acts[{flat!r}], dense.kernel[:, k], dense.bias[k])\n"
-                f"logit, acts[{dense.name!r}][k]  # one neuron the slow way, the forward pass's")
+                f"float(logit), float(acts[{dense.name!r}][k])  # one neuron the slow way, the forward pass's")
     source = source_of(model, layer)
     setup = f"k, row, col = {index}, {row}, {col}  {where(index, position)}\n"
     if kind == "relu":
         return (f"{head}{setup}before, after = steps.relu_cell(acts[{source!r}][..., k], row, col)\n"
-                f"after, acts[{layer!r}][row, col, k]  # ReLU the slow way, the forward pass's")
+                f"float(after), float(acts[{layer!r}][row, col, k])  # ReLU the slow way, the forward pass's")
     if kind == "max_pool2d":
         return (f"{head}{setup}x, size, stride = model.padded_input({layer!r}, acts)\n"
                 f"window, biggest, at = steps.pool_cell(x[..., k], row, col, size, stride)\n"
-                f"biggest, acts[{layer!r}][row, col, k]  # the window's largest value, the forward pass's")
+                f"float(biggest), float(acts[{layer!r}][row, col, k])  # the window's largest, the forward pass's")
     code = (f"{head}{setup}conv = model.layer({layer!r})\n"
             f"x, size, stride = model.padded_input({layer!r}, acts)  # what {layer} reads ({source}), padded\n")
     if channel is not None:
         return (code + f"c = {channel}  # input channel {channel + 1}\n"
                 f"window, products, total = steps.conv_cell(x[..., c], conv.kernel[..., c, k], row, col, stride)\n"
-                f"total, model.conv_intermediates({layer!r}, acts, k)[c, row, col]  # the slow way, the fast way's")
+                f"float(total), float(model.conv_intermediates({layer!r}, acts, k)[c, row, col])  # slow, fast")
     return (code + "parts = [steps.conv_cell(x[..., c], conv.kernel[..., c, k], row, col, stride)[2]\n"
             "         for c in range(x.shape[-1])]\n"
-            f"steps.conv_total(parts, conv.bias[k]), acts[{layer!r}][row, col, k]  # the slow way, the forward pass's")
+            f"float(steps.conv_total(parts, conv.bias[k])), float(acts[{layer!r}][row, col, k])  # slow, forward pass")
