@@ -183,3 +183,15 @@ def test_formulas_are_no_tab_stops_fit_their_box_and_sliders_are_big_enough(app)
     assert all(names), names
     heights = app.evaluate("[...document.querySelectorAll('#playground-root input[type=range]')].map(r => r.getBoundingClientRect().height)")
     assert heights and min(heights) >= 24, heights
+
+
+def test_the_console_has_no_violation_and_gives_the_focus_back(app):
+    close_views(app)
+    app.click("#console-open")
+    app.fill("#console-input", "help()")
+    app.press("#console-input", "Enter")
+    app.wait_for_function("document.body.dataset.consoleRuns >= '1'")
+    found = violations(app)
+    assert found == [], "\n".join(map(str, found))
+    app.keyboard.press("Escape")
+    assert app.evaluate("document.activeElement.id") == "console-open" and app.is_hidden("#console")
