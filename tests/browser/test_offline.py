@@ -86,7 +86,7 @@ def test_a_new_release_gets_a_new_cache_and_downloads_only_what_changed(browser,
     try:
         assert [name.split()[-1] for name in page.evaluate("caches.keys()")] == [first]
 
-        with open(source / "py" / "cnn_explainer" / "ops.py", "a") as f:
+        with open(source / "py" / "cnn_explainer" / "net" / "ops.py", "a") as f:
             f.write("# release 2\n")
         second = build_site.build(out, source=str(source))
         site.log.clear()

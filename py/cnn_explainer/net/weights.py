@@ -149,8 +149,9 @@ def tiny_vgg_layers(filters=10, classes=10):
 
 def default_weights_dir():
     """The weights/ folder shipped with the app (beside py/ in a checkout, or inside the Pyodide file system)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for candidate in (os.path.join(here, "..", "..", "weights"), os.path.join(here, "weights"), "weights"):
+    here = os.path.dirname(os.path.abspath(__file__))  # py/cnn_explainer/net, or cnn_explainer/net in Pyodide
+    for candidate in (os.path.join(here, "..", "..", "..", "weights"), os.path.join(here, "..", "..", "weights"),
+                      "weights"):
         if os.path.isdir(candidate):
             return os.path.normpath(candidate)
     return "weights"
