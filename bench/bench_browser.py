@@ -19,7 +19,7 @@ import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_page import harness  # noqa: E402
+from browser_page import harness, print_medians  # noqa: E402
 
 TARGETS = {"cold: network drawn (s)": 1.0, "cold: layout shift, load + 1 s (CLS)": 0.02, "cold load to ready (s)": 4.0,
            "warm load to ready (s)": 2.5, "warm reload to ready (s)": 2.5,
@@ -166,10 +166,7 @@ def main(argv=None):
         site.stop()
 
     print(f"PyCNN Explainer in headless Chromium ({args.runs} runs; medians; {os.cpu_count()} CPUs)")
-    for name, values in results.items():
-        median, target = statistics.median(values), TARGETS.get(name)
-        verdict = "" if target is None else ("  ok" if median <= target else "  MISSES") + f" (target ≤ {target:g})"
-        print(f"  {name:38s} {median:9.3f}   [{min(values):.3f} – {max(values):.3f}]{verdict}")
+    print_medians(results, TARGETS)
     print("  where a cold load's time goes (ms, medians):")
     for name, values in phases.items():
         print(f"    {name:44s} {statistics.median(values):7.0f}")

@@ -6,12 +6,11 @@ redraw is the page's own figure (data-console-redraw-ms: forward pass, overview 
 """
 import argparse
 import os
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_page import booted, harness, served  # noqa: E402
+from browser_page import booted, harness, print_medians, served  # noqa: E402
 
 TARGETS = {"acts['conv_1_1'].shape answered (ms)": 100, "a weight edit → network redrawn (ms)": 200,
            "runaway loop stopped (s)": 10}
@@ -53,10 +52,7 @@ def main(argv=None):
         alive = page.evaluate(RUN, "1 + 1") < 1000 and "Stopped" in page.inner_text("#console-output")
         page.close()
     print(f"Python console in headless Chromium ({args.runs} runs; medians; {os.cpu_count()} CPUs)")
-    for name, values in results.items():
-        median, target = statistics.median(values), TARGETS.get(name)
-        verdict = "" if target is None else ("  ok" if median <= target else "  MISSES") + f" (target ≤ {target:g})"
-        print(f"  {name:40s} {median:9.1f}   [{min(values):.1f} – {max(values):.1f}]{verdict}")
+    print_medians(results, TARGETS, width=40, digits=1)
     print(f"  page answers after the runaway loop: {'yes' if alive else 'NO'}")
     return 0 if alive else 1
 

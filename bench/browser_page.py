@@ -3,6 +3,7 @@ and booted pages of it."""
 import contextlib
 import importlib.util
 import os
+import statistics
 import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,3 +33,11 @@ def booted(browser, url, **options):
     page.goto(url)
     harness.wait_ready(page, 90000)
     return page
+
+
+def print_medians(results, targets, width=38, digits=3):
+    """One line per measure: its median, range and, where it has one, whether it meets its target."""
+    for name, values in results.items():
+        median, target = statistics.median(values), targets.get(name)
+        verdict = "" if target is None else ("  ok" if median <= target else "  MISSES") + f" (target ≤ {target:g})"
+        print(f"  {name:{width}s} {median:9.{digits}f}   [{min(values):.{digits}f} – {max(values):.{digits}f}]{verdict}")
