@@ -29,6 +29,18 @@
   let timer = 0;
   window.pycnnBoot = { log, fail, pythonStarts };
 
+  // A first visit starts every download of the boot now, with the HTML (the build lists them in a meta tag); a page
+  // that the service worker serves does not need it (and was slower with it).
+  if (!navigator.serviceWorker?.controller) {
+    const list = document.querySelector("meta[name=pycnn-preload]");
+    for (const [rel, href, integrity] of JSON.parse(list?.content || "[]")) {
+      const link = Object.assign(document.createElement("link"), { rel, href });
+      if (rel === "preload") Object.assign(link, { as: "fetch", crossOrigin: "anonymous" });
+      if (integrity) link.integrity = integrity;
+      document.head.append(link);
+    }
+  }
+
   const state = () => document.body?.dataset.state;
   const booting = () => !["ready", "error"].includes(state());
   const mb = (bytes) => (bytes / 1e6).toFixed(1);

@@ -1,6 +1,7 @@
 """The site build: vendored runtime verification, trimmed lock, PyScript config, service worker, gallery, no foreign URLs."""
 import base64
 import hashlib
+import html
 import json
 import os
 import re
@@ -123,6 +124,15 @@ def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
         page = f.read()
     assert '<script type="py" src="./py/webapp/main.py" config="./pyscript.json"></script>' in page
     assert '<script type="module" src="./static/hooks.mjs"></script>' in page
+    # boot.js preloads the boot's downloads on a first visit: each one exists, the wheel with its official hash
+    [listed] = re.findall(r'<meta name="pycnn-preload" content="([^"]*)">', page)
+    preloads = json.loads(html.unescape(listed))
+    assert all(os.path.exists(os.path.join(built, href)) for _rel, href, _integrity in preloads), preloads
+    assert {href for _rel, href, _integrity in preloads} >= {"./app.zip", "./py/webapp/main.py", "./pyscript.json",
+                                                              "./vendor/pyodide/pyodide.asm.wasm"}
+    [wheel] = [p for p in preloads if p[1].endswith(".whl")]
+    with open(os.path.join(built, wheel[1]), "rb") as f:
+        assert wheel[2] == "sha256-" + base64.b64encode(hashlib.sha256(f.read()).digest()).decode()
     with open(os.path.join(built, "static", "hooks.mjs")) as f:
         assert 'from "../vendor/pyscript/core.js"' in f.read()  # PyScript of our own origin
     with zipfile.ZipFile(os.path.join(built, "app.zip")) as archive:
