@@ -108,7 +108,8 @@ class ConsolePanel:
         self.namespace.update(model=state.model, acts=state.acts, image=state.array)
         weights_before = console.snapshot(console.model_arrays(state.model))
         picture_before = console.snapshot([state.array])
-        self.originals.setdefault(state.model.name, [a.copy() for a in console.model_arrays(state.model)])
+        if state.model.name not in self.originals:  # the shipped weights, copied once per model for the reset
+            self.originals[state.model.name] = console.snapshot(console.model_arrays(state.model))
         if self.picture is None or state.array is not self.picture[0] and state.array is not self.picture[2]:
             self.picture = [state.array, state.array.copy(), state.array]  # a picture the page chose since
         start = time.perf_counter()
@@ -143,8 +144,7 @@ class ConsolePanel:
     def mark_edited(self):
         """Say in the panel whether the current model's weights differ from what it shipped with."""
         model, originals = self.app.state.model, self.originals.get(self.app.state.model.name)
-        edited = originals is not None and any(
-            not np.array_equal(a, b) for a, b in zip(console.model_arrays(model), originals))
+        edited = originals is not None and console.changed(originals, console.model_arrays(model))
         one("#console-edited").hidden = not edited
         document.body.dataset.consoleEdited = "true" if edited else "false"
 
