@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backprop
 from ..i18n import _
+from .model import scale_pixels
 
 MODES = ("quick", "deeper", "scratch")
 # quick: the dense layer alone on frozen features, cheap (a few ms an epoch), so many epochs; deeper: also the
@@ -192,8 +193,7 @@ class Trainer:
         x = self.pixels[indices]
         if np.any(flips):
             x = np.where(np.asarray(flips)[:, None, None, None], x[:, :, ::-1], x)
-        low, high = self.model.pixel_range
-        return (x.astype(self.dtype) * self.dtype(1 / 255 * (high - low)) + self.dtype(low)).astype(self.dtype)
+        return scale_pixels(x, self.model.pixel_range).astype(self.dtype, copy=False)  # as the page scales a picture
 
     def frozen_features(self, indices, flips):
         """What the first trained layer reads for these pictures: the frozen layers' output (or the pixels)."""
