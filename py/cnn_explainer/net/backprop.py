@@ -142,7 +142,7 @@ def _pool_argmax(x, pool_hw, stride_hw, padding):
         i, j = divmod(k, pw)
         v = xp[:, i : i + (out_h - 1) * sh + 1 : sh, j : j + (out_w - 1) * sw + 1 : sw]
         if best is None:
-            best, winner = v.copy(), np.zeros(v.shape, np.int8)
+            best, winner = v.copy(), np.zeros(v.shape, np.int16)  # pools up to 181×181
         else:
             better = v > best  # strictly greater: a tie keeps the earlier offset
             best = np.where(better, v, best)
