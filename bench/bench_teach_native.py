@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 from cnn_explainer.net import backprop, data, image, training, weights  # noqa: E402
+from cnn_explainer.net.model import scale_pixels  # noqa: E402
 
 IMAGENETTE = {"n01440764": "tench", "n02102040": "English springer", "n02979186": "cassette player",
               "n03000684": "chain saw", "n03028079": "church", "n03394916": "French horn",
@@ -45,16 +46,11 @@ def val_accuracy(model, pictures):
     """Top-1 accuracy of a taught model on {class index: pictures}."""
     right = total = 0
     for label, pixels in pictures.items():
-        x = weights_scale(model, pixels)
+        x = scale_pixels(pixels, model.pixel_range)
         probs = backprop.forward_batch(model, x)[1]
         right += int((probs.argmax(axis=1) == label).sum())
         total += len(pixels)
     return right / total
-
-
-def weights_scale(model, pixels):
-    from cnn_explainer.net.model import scale_pixels
-    return scale_pixels(pixels, model.pixel_range)
 
 
 def teach_set(train, val, rng, classes=3, per_class=20):

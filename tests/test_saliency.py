@@ -2,7 +2,6 @@
 (float64, a small model), and PyTorch autograd on Tiny VGG; SmoothGrad is the mean over its noisy copies."""
 import numpy as np
 import pytest
-import torch
 
 import torch_ref
 from cnn_explainer.net import saliency
