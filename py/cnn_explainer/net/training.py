@@ -81,7 +81,7 @@ def check_classes(classes, labels, count):
             pictures=count, labels=labels.size))
     if count and (not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= len(classes)):
         raise TeachError(_("A picture's class must be one of the {count} classes.").format(count=len(classes)))
-    counts = np.bincount(labels.astype(np.int64), minlength=len(classes)) if count else np.zeros(len(classes), int)
+    counts = np.bincount(labels.astype(np.intp), minlength=len(classes)) if count else np.zeros(len(classes), int)
     for name, n in zip(classes, counts):
         if n < MIN_PER_CLASS:
             message = (_("Class {name} has no pictures.") if n == 0 else
