@@ -1,0 +1,224 @@
+"""A training in the page: a Trainer's work() run in slices of about 30 ms on the main thread (the page answers
+between them), paused, resumed or stopped; its curves and the network redrawn as it learns; the result a model like
+any other (body[data-training]: running, then done, stopped or error)."""
+import asyncio
+import time
+
+import js
+import numpy as np
+from pyscript import document
+
+from cnn_explainer.i18n import _
+from cnn_explainer.net import weights
+from cnn_explainer.net.model import scale_pixels
+from cnn_explainer.page import teach_figures
+from cnn_explainer.page.markup import isolate
+from cnn_explainer.page.numbers import percent
+
+from .choices import add_to_menu, use_model
+from .dom import one
+
+SLICE_S = 0.03  # work between two yields to the browser: with the page's own redraws, no task reaches 50 ms
+PAUSED_POLL_S = 0.05
+
+
+def default_epochs(mode):
+    """How many epochs a mode runs when the visitor does not say."""
+    from cnn_explainer.net.training import DEFAULT_EPOCHS
+    return DEFAULT_EPOCHS[mode] if isinstance(DEFAULT_EPOCHS, dict) else DEFAULT_EPOCHS
+
+
+def yield_to_browser():
+    """Let the browser handle input and paint before the next slice (a macrotask, not a microtask)."""
+    return asyncio.sleep(0)
+
+
+class TeachRun:
+    """One training at a time: start(), pause(), resume(), stop(); `result` is the last model it taught."""
+
+    def __init__(self, app, say, on_state=lambda: None):
+        self.app, self.say, self.on_state = app, say, on_state
+        self.trainer, self.previous, self.result = None, None, None
+        self.seed, self.paused, self.taught = 0, False, set()
+        self.redraws = 0
+
+    @property
+    def busy(self):
+        return self.trainer is not None and self.trainer.state == "running"
+
+    def input_shape(self):
+        """The input the pictures are prepared for (the current model's)."""
+        return tuple(self.app.state.model.input_shape)
+
+    def default_epochs(self, mode):
+        return default_epochs(mode)
+
+    def show_state(self, state):
+        """body[data-training] and which of Train / Pause / Resume / Stop are offered."""
+        document.body.dataset.training = state
+        running = state == "running"
+        one("#teach-train").hidden = running
+        one("#teach-pause").hidden = not running or self.paused
+        one("#teach-resume").hidden = not running or not self.paused
+        one("#teach-stop").hidden = not running
+        for selector in ("#teach-mode", "#teach-epochs", "#teach-model-name", "#teach-save"):
+            one(selector).disabled = running
+        one("#teach-project").disabled = running
+        self.on_state()
+
+    async def start(self, classes, settings):
+        """Check the classes and start training on the current model (on bad input: one message, nothing changes)."""
+        if self.busy:
+            return
+        from cnn_explainer.net.training import TeachError, Trainer
+        state = self.app.state
+        names = [entry.name for entry in classes]
+        pictures = [pixels for entry in classes for pixels in entry.pictures]
+        labels = [i for i, entry in enumerate(classes) for _pixels in entry.pictures]
+        pixels = np.stack(pictures) if pictures else np.zeros((0, *self.input_shape()), np.uint8)
+        name = weights.unique_name(settings["name"], state.models)
+        try:
+            trainer = Trainer(state.model, names, pixels, labels, mode=settings["mode"], epochs=settings["epochs"],
+                              seed=settings["seed"], name=name)
+        except TeachError as error:
+            self.say(str(error), "error")
+            return
+        self.trainer, self.previous, self.paused = trainer, state.model, False
+        self.say("")
+        one("#teach-result").hidden = True
+        one("#teach-curves").innerHTML = teach_figures.curves_html([], trainer.epochs)
+        self.show_state("running")
+        one("#teach-pause").focus()
+        await yield_to_browser()
+        if not await use_model(self.app, trainer.model, keep_image=True):  # the overview now shows the model learning
+            trainer.stop()
+        await yield_to_browser()
+        await self.drive(trainer)
+
+    async def drive(self, trainer):
+        """Run work() in slices of SLICE_S, yielding to the browser between them; redraw after every epoch."""
+        work, info, drawn = trainer.work(), {"phase": "features", "done": 0, "total": 1, "epochs": trainer.epochs}, 0
+        step, began, longest, busy = 0.0, time.perf_counter(), 0.0, 0.0
+        progress = one("#teach-progress")
+        progress.hidden = False
+        while True:
+            while self.paused and trainer.state == "running":
+                await asyncio.sleep(PAUSED_POLL_S)
+            start, ended = time.perf_counter(), False
+            try:
+                while True:  # at least one step; another only if it should end within the slice
+                    before = time.perf_counter()
+                    info = next(work)
+                    step = time.perf_counter() - before
+                    if len(trainer.history) > drawn or time.perf_counter() - start + step > SLICE_S:
+                        break  # an epoch ended: the network is redrawn before the next one
+            except StopIteration:
+                ended = True
+            except Exception as error:  # the trainer's own failures set its state; anything else ends it the same way
+                js.console.error(f"training: {error!r}")
+                trainer.state, trainer.error, ended = "error", str(error), True
+            self.show_progress(trainer, info, progress)
+            if len(trainer.history) > drawn:  # an epoch ended: its curves and the network, in the same task if it fits
+                drawn = len(trainer.history)
+                one("#teach-curves").innerHTML = teach_figures.curves_html(trainer.history, trainer.epochs)
+                if time.perf_counter() - start > SLICE_S / 2:
+                    longest = max(longest, time.perf_counter() - start)
+                    await yield_to_browser()
+                    start = time.perf_counter()
+                self.redraw_network(trainer)
+            longest = max(longest, time.perf_counter() - start)
+            busy += time.perf_counter() - start
+            if ended:
+                break
+            await yield_to_browser()
+        data = document.body.dataset
+        data.teachMs = f"{(time.perf_counter() - began) * 1000:.1f}"
+        data.teachSliceMs = f"{longest * 1000:.1f}"  # the longest task of Python's own
+        data.teachBusyMs = f"{busy * 1000:.1f}"  # Python's time in all (the rest is the browser's, between slices)
+        one("#teach-progress-text").textContent = teach_figures.progress_text(
+            trainer.history, {"phase": "end", "epoch": len(trainer.history), "epochs": trainer.epochs})
+        await self.finish(trainer)
+
+    def show_progress(self, trainer, info, progress):
+        """The progress bar and line: phase or epoch, images/s, time left."""
+        epochs = max(trainer.epochs, 1)
+        if info.get("phase") == "features":
+            value = 0.0
+        else:
+            value = (len(trainer.history) + (info.get("done", 0) / max(info.get("total", 1), 1)
+                                             if info.get("epoch", 0) > len(trainer.history) else 0.0)) / epochs
+        progress.value = min(value, 1.0)
+        one("#teach-progress-text").textContent = teach_figures.progress_text(trainer.history, info)
+        document.body.dataset.teachEpoch = str(len(trainer.history))
+
+    def redraw_network(self, trainer):
+        """The current picture's maps with the weights as they are now (when the overview shows that model)."""
+        state = self.app.state
+        if state.model is not trainer.model or state.array is None:
+            return
+        start = time.perf_counter()
+        state.run(state.array)
+        if any(layer.kernel is not None and layer.type == "conv2d" for layer in trainer.model.layers[trainer.start:]):
+            self.app.overview.update(state.acts, state.level)
+        else:  # only the dense layer learns (quick): the maps stay as they are, the probabilities change
+            self.app.overview.acts = state.acts
+            self.app.overview.show_probabilities(state.acts[trainer.model.layers[-1].name])
+        self.app.explainer.refresh()
+        self.redraws += 1
+        document.body.dataset.teachRedraws = str(self.redraws)
+        document.body.dataset.teachRedrawMs = f"{(time.perf_counter() - start) * 1000:.1f}"
+
+    def pause(self):
+        if self.busy and not self.paused:
+            self.paused = True
+            self.show_state("running")
+            document.body.dataset.trainingPaused = "true"
+            one("#teach-resume").focus()
+
+    def resume(self):
+        if self.busy and self.paused:
+            self.paused = False
+            self.show_state("running")
+            document.body.dataset.trainingPaused = "false"
+            one("#teach-pause").focus()
+
+    def stop(self):
+        """Stop after the current step: the model keeps the last finished epoch's weights."""
+        if self.busy:
+            self.trainer.stop()
+            self.paused = False
+
+    async def finish(self, trainer):
+        """Done or stopped with an epoch finished: the model joins the menu, selected, with its held-out results.
+        Otherwise (an error, or stopped before any epoch) the previous model comes back and the message says why."""
+        outcome = trainer.state if trainer.state in ("done", "stopped", "error") else "done"
+        state, model = self.app.state, trainer.model
+        document.body.dataset.trainingPaused = "false"
+        if outcome != "error" and trainer.history:
+            model.name = weights.unique_name(model.name, state.models)
+            add_to_menu(self.app, model)
+            self.taught.add(model.name)
+            self.result = model
+            await use_model(self.app, model, keep_image=True)  # every view explains it, its name in the head
+            one("#teach-confusion").innerHTML = teach_figures.confusion_html(trainer.confusion(), model.classes)
+            one("#teach-result").hidden = False
+            last = trainer.history[-1]
+            words = (_("Done: “{name}” is in the model menu, {share} right on the held-out pictures.") if outcome == "done"
+                     else _("Stopped: “{name}” keeps epoch {epoch}'s weights and is in the model menu, {share} right on "
+                            "the held-out pictures."))
+            self.say(words.format(name=isolate(model.name), epoch=last["epoch"], share=percent(last["held_accuracy"])))
+        else:
+            if state.model is model and self.previous is not None:
+                await use_model(self.app, self.previous, keep_image=True)
+            self.say(trainer.error if outcome == "error" and trainer.error else
+                     _("Stopped before the first epoch finished: no model was kept."), "error" if outcome == "error" else "note")
+        self.show_state(outcome)
+        one("#teach-train").focus()
+
+    def live_prediction(self, pixels):
+        """What a taught model (the current one) says of a camera frame; empty for any other model."""
+        model = self.app.state.model
+        if model.name not in self.taught or self.busy:
+            return ""
+        probabilities = model.predict(scale_pixels(pixels, model.pixel_range))
+        return teach_figures.live_text(probabilities, model.classes)
