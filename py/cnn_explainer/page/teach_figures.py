@@ -115,7 +115,7 @@ def confusion_html(matrix, classes):
             f'<td class="{"hit" if i == j else "miss"}" data-count="{int(v)}" '
             f'style="--share:{int(v) / peak:.3f}">{int(v)}</td>' for j, v in enumerate(matrix[i]))
         accuracy = percent(matrix[i, i] / total) if total else "–"
-        rows.append(f'<tr><th scope="row">{name}</th>{cells}<td class="num" data-class-accuracy>{accuracy}</td></tr>')
+        rows.append(f'<tr><th scope="row">{name}</th>{cells}<td class="num accuracy">{accuracy}</td></tr>')
     total = int(matrix.sum())
     overall = percent(np.trace(matrix) / total) if total else "–"
     caption = _("Held-out pictures: {count}, {share} right. Rows: the true class; columns: what the model said.").format(

@@ -160,6 +160,8 @@ def unpack(data, input_shape):
     """A project's .zip bytes → ([(name, [uint8 pixels (input_shape), …]), …], settings); ProjectError with one
     message for anything wrong (too big, a zip bomb, unsafe paths, bad JSON, a picture that cannot be read)."""
     archive = _open_archive(data)
+    if "project.json" not in archive.namelist():
+        _refuse(_("it holds no project.json: it is not a project of this page"))
     try:
         project = json.loads(_read(archive, "project.json", MAX_JSON_BYTES).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
