@@ -36,6 +36,8 @@ def yield_to_browser():
 class TeachRun:
     """One training at a time: start(), pause(), resume(), stop(); `result` is the last model it taught."""
 
+    last = None  # the latest Trainer (the browser tests and the benchmark read its history and pictures)
+
     def __init__(self, app, say, on_state=lambda: None):
         self.app, self.say, self.on_state = app, say, on_state
         self.trainer, self.previous, self.result = None, None, None
@@ -84,6 +86,7 @@ class TeachRun:
             self.say(str(error), "error")
             return
         self.trainer, self.previous, self.paused = trainer, state.model, False
+        TeachRun.last = trainer
         self.say("")
         one("#teach-result").hidden = True
         one("#teach-curves").innerHTML = teach_figures.curves_html([], trainer.epochs)
