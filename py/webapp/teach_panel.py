@@ -3,7 +3,6 @@ and the buttons that start, pause and stop a training (webapp.teach_run drives i
 import asyncio
 
 import js
-import numpy as np
 from pyodide.ffi import JsException, to_js
 from pyscript import document
 
@@ -11,7 +10,7 @@ from cnn_explainer.i18n import _, ngettext
 from cnn_explainer.page import markup, teach_figures
 
 from .camera import options, refusal
-from .dom import Listeners, closest, every, later, one
+from .dom import Listeners, closest, later, one
 from .loading import image_module, read_file
 from .teach_run import TeachRun
 

@@ -11,12 +11,11 @@ from pyscript import document
 from cnn_explainer.i18n import _
 from cnn_explainer.net import weights
 from cnn_explainer.net.model import scale_pixels
-from cnn_explainer.page import teach_figures
-from cnn_explainer.page.markup import isolate
+from cnn_explainer.page import markup, teach_figures
 from cnn_explainer.page.numbers import percent
 
 from .choices import add_to_menu, use_model
-from .dom import one
+from .dom import one, set_text
 
 SLICE_S = 0.03  # work between two yields to the browser: with the page's own redraws, no task reaches 50 ms
 PAUSED_POLL_S = 0.05
@@ -54,6 +53,25 @@ class TeachRun:
 
     def default_epochs(self, mode):
         return default_epochs(mode)
+
+    async def show_model(self, model):
+        """Show a model that takes the same input as the current one with the current picture: its overview in one
+        task, its maps in the next (each well under 50 ms); any other case, or a failure, goes through
+        choices.use_model's all-or-nothing switch. True if done."""
+        app, state = self.app, self.app.state
+        if state.array is None or tuple(model.input_shape) != tuple(state.model.input_shape) \
+                or tuple(model.pixel_range) != tuple(state.model.pixel_range):
+            return await use_model(app, model, keep_image=True)
+        previous = state.model
+        try:
+            app.use_model(model)
+            await yield_to_browser()
+            app.show_image(state.array, state.preview_url, app.caption(), state.example)
+            return True
+        except Exception as error:  # whatever broke, the page must not be left half-switched
+            js.console.error(f"teach: {error!r}")
+            await use_model(app, previous, keep_image=True)
+            return False
 
     def show_state(self, state):
         """body[data-training] and which of Train / Pause / Resume / Stop are offered."""
@@ -93,47 +111,50 @@ class TeachRun:
         self.show_state("running")
         one("#teach-pause").focus()
         await yield_to_browser()
-        if not await use_model(self.app, trainer.model, keep_image=True):  # the overview now shows the model learning
+        if not await self.show_model(trainer.model):  # the overview now shows the model learning
             trainer.stop()
         await yield_to_browser()
         await self.drive(trainer)
 
     async def drive(self, trainer):
-        """Run work() in slices of SLICE_S, yielding to the browser between them; redraw after every epoch."""
-        work, info, drawn = trainer.work(), {"phase": "features", "done": 0, "total": 1, "epochs": trainer.epochs}, 0
-        step, began, longest, busy = 0.0, time.perf_counter(), 0.0, 0.0
+        """Run work() in slices of about SLICE_S, yielding to the browser between them; after every epoch, its curves
+        and the network (in the same slice when that redraw is cheap, as in quick where only the output changes)."""
+        work, info = trainer.work(), {"phase": "features", "done": 0, "total": 1, "epochs": trainer.epochs}
+        drawn, began, longest, busy = 0, time.perf_counter(), 0.0, 0.0
+        maps_change = any(layer.type == "conv2d" for layer in trainer.model.layers[trainer.start:])
         progress = one("#teach-progress")
         progress.hidden = False
-        while True:
+        ended = False
+        while not ended:
             while self.paused and trainer.state == "running":
                 await asyncio.sleep(PAUSED_POLL_S)
-            start, ended = time.perf_counter(), False
+            start = time.perf_counter()
             try:
                 while True:  # at least one step; another only if it should end within the slice
                     before = time.perf_counter()
                     info = next(work)
                     step = time.perf_counter() - before
-                    if len(trainer.history) > drawn or time.perf_counter() - start + step > SLICE_S:
-                        break  # an epoch ended: the network is redrawn before the next one
+                    if len(trainer.history) > drawn:  # an epoch ended
+                        if maps_change and time.perf_counter() - start > SLICE_S / 3:
+                            break  # a full redraw gets a slice of its own, below
+                        drawn = len(trainer.history)
+                        self.draw_epoch(trainer, maps_change)
+                    if time.perf_counter() - start + step > SLICE_S:
+                        break
             except StopIteration:
                 ended = True
             except Exception as error:  # the trainer's own failures set its state; anything else ends it the same way
                 js.console.error(f"training: {error!r}")
                 trainer.state, trainer.error, ended = "error", str(error), True
             self.show_progress(trainer, info, progress)
-            if len(trainer.history) > drawn:  # an epoch ended: its curves and the network, in the same task if it fits
-                drawn = len(trainer.history)
-                one("#teach-curves").innerHTML = teach_figures.curves_html(trainer.history, trainer.epochs)
-                if time.perf_counter() - start > SLICE_S / 2:
-                    longest = max(longest, time.perf_counter() - start)
-                    await yield_to_browser()
-                    start = time.perf_counter()
-                self.redraw_network(trainer)
-            longest = max(longest, time.perf_counter() - start)
-            busy += time.perf_counter() - start
-            if ended:
-                break
+            longest, busy = max(longest, time.perf_counter() - start), busy + time.perf_counter() - start
             await yield_to_browser()
+            if len(trainer.history) > drawn:
+                start = time.perf_counter()
+                drawn = len(trainer.history)
+                self.draw_epoch(trainer, maps_change)
+                longest, busy = max(longest, time.perf_counter() - start), busy + time.perf_counter() - start
+                await yield_to_browser()
         data = document.body.dataset
         data.teachMs = f"{(time.perf_counter() - began) * 1000:.1f}"
         data.teachSliceMs = f"{longest * 1000:.1f}"  # the longest task of Python's own
@@ -141,6 +162,11 @@ class TeachRun:
         one("#teach-progress-text").textContent = teach_figures.progress_text(
             trainer.history, {"phase": "end", "epoch": len(trainer.history), "epochs": trainer.epochs})
         await self.finish(trainer)
+
+    def draw_epoch(self, trainer, maps_change):
+        """An epoch ended: the curves, and the network with the weights as they are now."""
+        one("#teach-curves").innerHTML = teach_figures.curves_html(trainer.history, trainer.epochs)
+        self.redraw_network(trainer, maps_change)
 
     def show_progress(self, trainer, info, progress):
         """The progress bar and line: phase or epoch, images/s, time left."""
@@ -154,14 +180,14 @@ class TeachRun:
         one("#teach-progress-text").textContent = teach_figures.progress_text(trainer.history, info)
         document.body.dataset.teachEpoch = str(len(trainer.history))
 
-    def redraw_network(self, trainer):
+    def redraw_network(self, trainer, maps_change=True):
         """The current picture's maps with the weights as they are now (when the overview shows that model)."""
         state = self.app.state
         if state.model is not trainer.model or state.array is None:
             return
         start = time.perf_counter()
         state.run(state.array)
-        if any(layer.kernel is not None and layer.type == "conv2d" for layer in trainer.model.layers[trainer.start:]):
+        if maps_change:
             self.app.overview.update(state.acts, state.level)
         else:  # only the dense layer learns (quick): the maps stay as they are, the probabilities change
             self.app.overview.acts = state.acts
@@ -202,14 +228,21 @@ class TeachRun:
             add_to_menu(self.app, model)
             self.taught.add(model.name)
             self.result = model
-            await use_model(self.app, model, keep_image=True)  # every view explains it, its name in the head
+            if state.model is model:  # shown since the start: its name in the head, every view redrawn
+                set_text("#model-info", markup.model_info(model))
+                one("#model-select").title = markup.model_info(model)
+                await yield_to_browser()
+                self.app.show_image(state.array, state.preview_url, self.app.caption(), state.example)
+            else:  # the visitor chose another model meanwhile
+                await use_model(self.app, model, keep_image=True)
+            await yield_to_browser()
             one("#teach-confusion").innerHTML = teach_figures.confusion_html(trainer.confusion(), model.classes)
             one("#teach-result").hidden = False
             last = trainer.history[-1]
             words = (_("Done: “{name}” is in the model menu, {share} right on the held-out pictures.") if outcome == "done"
                      else _("Stopped: “{name}” keeps epoch {epoch}'s weights and is in the model menu, {share} right on "
                             "the held-out pictures."))
-            self.say(words.format(name=isolate(model.name), epoch=last["epoch"], share=percent(last["held_accuracy"])))
+            self.say(words.format(name=markup.isolate(model.name), epoch=last["epoch"], share=percent(last["held_accuracy"])))
         else:
             if state.model is model and self.previous is not None:
                 await use_model(self.app, self.previous, keep_image=True)
