@@ -101,3 +101,10 @@ def test_the_class_card_escapes_its_name_and_has_the_contract_parts():
 
 def test_live_text_lists_the_most_probable_classes_first():
     assert tf.live_text(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"], count=2) == "b 70.0% · c 20.0%"
+
+
+def test_wall_clock_replaces_each_epochs_time_and_rate_by_what_the_page_took():
+    history = [entry(1, 1, 1, 1, 1, seconds=0.1, rate=480.0), entry(2, 1, 1, 1, 1, seconds=0.1, rate=480.0)]
+    seen = tf.wall_clock(history, [0.5, 0.25], 48)
+    assert [(e["seconds"], e["images_per_s"]) for e in seen] == [(0.5, 96.0), (0.25, 192.0)]
+    assert history[0]["seconds"] == 0.1 and len(tf.wall_clock(history, [0.5], 48)) == 1  # the history is untouched

@@ -15,8 +15,9 @@ from cnn_explainer.page import markup, teach_figures
 from cnn_explainer.page.numbers import percent
 
 from .choices import add_to_menu, use_model
-from .dom import one, set_text
+from .dom import media, one, set_text
 
+PHONE = "(max-width: 640px)"  # the media query of the phone layout in app.css and teach.css
 SLICE_S = 0.03  # work between two yields to the browser: with the page's own redraws, no task reaches 50 ms
 PAUSED_POLL_S = 0.05
 
@@ -71,6 +72,7 @@ class TeachRun:
         except Exception as error:  # whatever broke, the page must not be left half-switched
             js.console.error(f"teach: {error!r}")
             await use_model(app, previous, keep_image=True)
+            one("#model-select").value = previous.name
             return False
 
     def show_state(self, state):
@@ -110,6 +112,13 @@ class TeachRun:
         one("#teach-curves").innerHTML = teach_figures.curves_html([], trainer.epochs)
         self.show_state("running")
         one("#teach-pause").focus()
+        learning = document.createElement("option")  # the menu names the model the overview shows while it learns
+        learning.value, learning.disabled, learning.id = "", True, "teach-learning"
+        learning.textContent = _("{name} (learning…)").format(name=markup.isolate(name))
+        one("#model-select").appendChild(learning)
+        one("#model-select").value = ""
+        if media(PHONE):  # the panel covers the lower half: the network comes into view above it
+            one("#network").scrollIntoView()
         await yield_to_browser()
         if not await self.show_model(trainer.model):  # the overview now shows the model learning
             trainer.stop()
@@ -121,19 +130,23 @@ class TeachRun:
         and the network (in the same slice when that redraw is cheap, as in quick where only the output changes)."""
         work, info = trainer.work(), {"phase": "features", "done": 0, "total": 1, "epochs": trainer.epochs}
         drawn, began, longest, busy = 0, time.perf_counter(), 0.0, 0.0
+        self.walls, self.epoch_began = [], began
         maps_change = any(layer.type == "conv2d" for layer in trainer.model.layers[trainer.start:])
         progress = one("#teach-progress")
         progress.hidden = False
         ended = False
         while not ended:
+            paused = time.perf_counter()
             while self.paused and trainer.state == "running":
                 await asyncio.sleep(PAUSED_POLL_S)
             start = time.perf_counter()
+            self.epoch_began += start - paused  # a pause is no part of an epoch's time
             try:
                 while True:  # at least one step; another only if it should end within the slice
                     before = time.perf_counter()
                     info = next(work)
                     step = time.perf_counter() - before
+                    self.time_epochs(trainer)
                     if len(trainer.history) > drawn:  # an epoch ended
                         if maps_change and time.perf_counter() - start > SLICE_S / 3:
                             break  # a full redraw gets a slice of its own, below
@@ -160,13 +173,24 @@ class TeachRun:
         data.teachSliceMs = f"{longest * 1000:.1f}"  # the longest task of Python's own
         data.teachBusyMs = f"{busy * 1000:.1f}"  # Python's time in all (the rest is the browser's, between slices)
         one("#teach-progress-text").textContent = teach_figures.progress_text(
-            trainer.history, {"phase": "end", "epoch": len(trainer.history), "epochs": trainer.epochs})
+            self.seen_history(trainer), {"phase": "end", "epoch": len(trainer.history), "epochs": trainer.epochs})
         await self.finish(trainer)
 
     def draw_epoch(self, trainer, maps_change):
         """An epoch ended: the curves, and the network with the weights as they are now."""
         one("#teach-curves").innerHTML = teach_figures.curves_html(trainer.history, trainer.epochs)
         self.redraw_network(trainer, maps_change)
+
+    def time_epochs(self, trainer):
+        """Note the wall-clock time of each newly finished epoch (the page's own work between slices included)."""
+        while len(self.walls) < len(trainer.history):
+            now = time.perf_counter()
+            self.walls.append(now - self.epoch_began)
+            self.epoch_began = now
+
+    def seen_history(self, trainer):
+        """The history as the visitor lives it: each epoch's wall-clock seconds and images per second."""
+        return teach_figures.wall_clock(trainer.history, self.walls, len(trainer.train_index))
 
     def show_progress(self, trainer, info, progress):
         """The progress bar and line: phase or epoch, images/s, time left."""
@@ -177,7 +201,7 @@ class TeachRun:
             value = (len(trainer.history) + (info.get("done", 0) / max(info.get("total", 1), 1)
                                              if info.get("epoch", 0) > len(trainer.history) else 0.0)) / epochs
         progress.value = min(value, 1.0)
-        one("#teach-progress-text").textContent = teach_figures.progress_text(trainer.history, info)
+        one("#teach-progress-text").textContent = teach_figures.progress_text(self.seen_history(trainer), info)
         document.body.dataset.teachEpoch = str(len(trainer.history))
 
     def redraw_network(self, trainer, maps_change=True):
@@ -223,6 +247,9 @@ class TeachRun:
         outcome = trainer.state if trainer.state in ("done", "stopped", "error") else "done"
         state, model = self.app.state, trainer.model
         document.body.dataset.trainingPaused = "false"
+        learning = one("#teach-learning")
+        if learning is not None:
+            learning.remove()
         if outcome != "error" and trainer.history:
             model.name = weights.unique_name(model.name, state.models)
             add_to_menu(self.app, model)
@@ -246,6 +273,7 @@ class TeachRun:
         else:
             if state.model is model and self.previous is not None:
                 await use_model(self.app, self.previous, keep_image=True)
+                one("#model-select").value = self.previous.name
             self.say(trainer.error if outcome == "error" and trainer.error else
                      _("Stopped before the first epoch finished: no model was kept."), "error" if outcome == "error" else "note")
         self.show_state(outcome)

@@ -285,3 +285,46 @@ def test_escape_closes_the_panel_and_gives_the_focus_back(page):
     assert page.is_hidden("#teach") and page.evaluate("document.activeElement.id") == "teach-open"
     page.click("#teach-open")
     assert page.is_visible("#teach")
+
+
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+KEEP_TRACKS = """{
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    window.__tracks = [];
+    navigator.mediaDevices.getUserMedia = async (c) => { const s = await original(c); window.__tracks.push(...s.getTracks()); return s; };
+}"""
+LIVE_TRACKS = "window.__tracks.filter(t => t.readyState === 'live').length"
+
+
+def test_holding_record_takes_camera_pictures_and_a_taught_model_predicts_each_frame(browser, dist):
+    camera = browser.browser_type.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS + FAKE_CAMERA)
+    site = harness.Site(dist, "/")
+    try:
+        context = camera.new_context(viewport={"width": 1280, "height": 720})
+        context.add_init_script(KEEP_TRACKS)
+        page = harness.open_page(context)
+        page.goto(site.url)
+        harness.wait_ready(page)
+        page.click("#teach-open")
+        page.fill(f"{card(1)} .teach-name", "fake camera")
+        record = page.locator(f"{card(1)} .teach-record")
+        record.hover()
+        page.mouse.down()
+        page.wait_for_function("Number(document.body.dataset.teachPictures) >= 4", timeout=30000)
+        page.mouse.up()
+        count = pictures(page)
+        page.wait_for_timeout(600)
+        assert pictures(page) == count, "recording stops when the button is let go"
+        assert page.is_visible("#teach-video") and page.get_attribute("#teach-camera", "aria-pressed") == "true"
+        add_pictures(page, 2, BEARS)
+        page.fill("#teach-epochs", "3")
+        assert train(page) == "done", message(page)
+        page.wait_for_function("/(fake camera|bears) \\d/.test(document.querySelector('#teach-live').textContent)",
+                               timeout=30000)
+        page.keyboard.press("Escape") if page.evaluate("document.activeElement.closest('#teach') !== null") \
+            else page.click("#teach-close")
+        page.wait_for_function(f"{LIVE_TRACKS} === 0")
+        assert page.console_errors == []
+    finally:
+        camera.close()
+        site.stop()

@@ -87,6 +87,12 @@ def seconds_left(history, epochs, info):
     return per_epoch * max(epochs - finished - inside, 0.0)
 
 
+def wall_clock(history, walls, images):
+    """The history with each epoch's seconds as the page took them (walls) and images per second from those."""
+    return [dict(entry, seconds=wall, images_per_s=images / wall if wall > 0 else entry["images_per_s"])
+            for entry, wall in zip(history, walls)]
+
+
 def progress_text(history, info):
     """The line under the curves: the phase or epoch, images per second and time left."""
     epochs = info.get("epochs", 0)
