@@ -130,7 +130,7 @@ def test_pictures_come_in_with_thumbnails_and_a_count_and_a_bad_file_is_skipped_
     assert page.console_errors == []
 
 
-def test_a_dropped_picture_joins_the_class_it_was_dropped_on_not_the_network(page):
+def test_a_dropped_or_pasted_picture_joins_its_class_not_the_network(page):
     clear_panel(page)
     renders = page.evaluate("document.body.dataset.renderCount")
     data = list(open(MUGS[0], "rb").read())
@@ -142,6 +142,16 @@ def test_a_dropped_picture_joins_the_class_it_was_dropped_on_not_the_network(pag
     page.wait_for_function("document.body.dataset.teachPictures === '1'", timeout=30000)
     assert page.locator(f"{card(2)} .teach-thumb").count() == 1
     assert page.evaluate("document.body.dataset.renderCount") == renders  # the page's own drop did not take it
+    # a paste while class 1 has the focus goes to class 1
+    page.focus(card(1))
+    page.evaluate("""(bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', {type: 'image/png'}));
+        document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer, bubbles: true, cancelable: true}));
+    }""", data)
+    page.wait_for_function("document.body.dataset.teachPictures === '2'", timeout=30000)
+    assert page.locator(f"{card(1)} .teach-thumb").count() == 1 and page.inner_text("#message") == ""
+    assert page.evaluate("document.body.dataset.renderCount") == renders
 
 
 @pytest.mark.parametrize("case, words", [("same", "same name"), ("empty", "has no pictures"), ("one", "at least two")])
