@@ -86,6 +86,7 @@ class TeachPanel:
         document.body.classList.toggle("teach-open", opening)
         if opening:
             one(".teach-name").focus()
+            later(lambda: __import__("cnn_explainer.net.training"))  # ready before Train is pressed, not on its click
         else:
             self.camera_off()
             button.focus()

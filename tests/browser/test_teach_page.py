@@ -326,6 +326,13 @@ def test_holding_record_takes_camera_pictures_and_a_taught_model_predicts_each_f
         page.wait_for_timeout(600)
         assert pictures(page) == count, "recording stops when the button is let go"
         assert page.is_visible("#teach-video") and page.get_attribute("#teach-camera", "aria-pressed") == "true"
+        page.focus(f"{card(1)} .teach-record")  # and from the keyboard: Space held down records too
+        page.keyboard.down(" ")
+        page.wait_for_function(f"Number(document.body.dataset.teachPictures) >= {count + 2}", timeout=30000)
+        page.keyboard.up(" ")
+        count = pictures(page)
+        page.wait_for_timeout(600)
+        assert pictures(page) == count
         add_pictures(page, 2, BEARS)
         page.fill("#teach-epochs", "3")
         assert train(page) == "done", message(page)
