@@ -117,6 +117,7 @@ class TeachRun:
         learning.textContent = _("{name} (learning…)").format(name=markup.isolate(name))
         one("#model-select").appendChild(learning)
         one("#model-select").value = ""
+        one("#teach").scrollTop = one(".teach-settings").offsetTop  # the buttons, progress and curves in view
         if media(PHONE):  # the panel covers the lower half: the network comes into view above it
             one("#network").scrollIntoView()
         await yield_to_browser()
