@@ -140,7 +140,6 @@ def test_the_exported_model_loads_back_with_the_same_weights(tmp_path):
         assert np.array_equal(weights.model_arrays(back)[key], array)
 
 
-@pytest.mark.skipif(not hasattr(tfjs, "save_tfjs"), reason="tfjs.save_tfjs (branch core) is not merged yet")
 def test_the_tfjs_export_loads_back_as_the_same_network(tmp_path):
     model = weights.resolve_model(weights.DEFAULT_MODEL)
     name, data = tp.export_tfjs(model)

@@ -248,8 +248,6 @@ def reopen(page, files):
 def test_the_exported_model_opens_again_and_predicts_the_same(page, tmp_path, button):
     if page.evaluate("document.body.dataset.training") not in ("done", "stopped"):
         pytest.skip("needs the training of the tests above")
-    if button == "#teach-export-tfjs" and python(page, "from cnn_explainer.net import tfjs; hasattr(tfjs, 'save_tfjs')") is False:
-        pytest.skip("tfjs.save_tfjs (branch core) is not merged yet")
     taught = page.input_value("#model-select")
     probability = page.get_attribute("#prediction", "data-probability")
     with page.expect_download() as download:
