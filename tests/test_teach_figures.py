@@ -108,3 +108,18 @@ def test_wall_clock_replaces_each_epochs_time_and_rate_by_what_the_page_took():
     seen = tf.wall_clock(history, [0.5, 0.25], 48)
     assert [(e["seconds"], e["images_per_s"]) for e in seen] == [(0.5, 96.0), (0.25, 192.0)]
     assert history[0]["seconds"] == 0.1 and len(tf.wall_clock(history, [0.5], 48)) == 1  # the history is untouched
+
+
+def test_forward_from_a_layer_matches_the_whole_forward_pass_after_the_later_layers_change():
+    from cnn_explainer.net import weights
+    model = weights.resolve_model(weights.DEFAULT_MODEL)
+    picture = np.random.default_rng(4).random(model.input_shape).astype(np.float32)
+    acts = model.forward(picture)
+    start = next(i for i, layer in enumerate(model.layers) if layer.name == "conv_2_1")
+    model.layers[start].kernel = model.layers[start].kernel * -1.5  # a training changed block 2
+    again = tf.forward_from(model, acts, start)
+    whole = model.forward(picture)
+    assert again.keys() == whole.keys()
+    for name in whole:
+        np.testing.assert_allclose(again[name], whole[name], rtol=1e-6, atol=1e-7)
+    assert np.array_equal(acts["output"], model.forward(picture)["output"]) is False  # the old acts were not touched

@@ -211,7 +211,7 @@ class TeachRun:
         if state.model is not trainer.model or state.array is None:
             return
         start = time.perf_counter()
-        state.run(state.array)
+        state.acts = teach_figures.forward_from(trainer.model, state.acts, trainer.start)  # the frozen layers kept
         if maps_change:
             self.app.overview.update(state.acts, state.level)
         else:  # only the dense layer learns (quick): the maps stay as they are, the probabilities change

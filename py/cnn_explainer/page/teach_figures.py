@@ -163,3 +163,14 @@ def live_text(probabilities, classes, count=3):
     """A taught model's guess for a camera frame: its most probable classes with their shares."""
     order = np.argsort(-np.asarray(probabilities), kind="stable")[:count]
     return " · ".join(f"{class_name(classes[k])} {percent(float(probabilities[k]))}" for k in order)
+
+
+def forward_from(model, acts, start):
+    """The activations of a picture with every layer from index start on computed again (the frozen layers before it
+    keep theirs): what a training changed, without the cost of the whole forward pass."""
+    acts = dict(acts)
+    x = model.input_of(model.layers[start].name, acts)
+    for layer in model.layers[start:]:
+        x = layer(x)
+        acts[layer.name] = x
+    return acts
