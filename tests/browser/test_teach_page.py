@@ -228,6 +228,24 @@ def test_pause_resume_and_stop_keep_the_weights_of_the_last_finished_epoch(page)
     assert page.console_errors == []
 
 
+def test_a_loss_that_blows_up_ends_in_error_with_the_previous_model_back(page):
+    clear_panel(page, ("mugs", "bears"))
+    add_pictures(page, 1, MUGS)
+    add_pictures(page, 2, BEARS)
+    previous = page.input_value("#model-select")
+    classes, options = page.locator("#network .node.out").count(), page.locator("#model-select option").count()
+    rate = python(page, "from cnn_explainer.net import training; training.RECIPES['quick']['lr']")
+    python(page, "training.RECIPES['quick']['lr'] = 1e9")  # steps that blow the weights up
+    try:
+        assert train(page) == "error"
+    finally:
+        python(page, f"training.RECIPES['quick']['lr'] = {rate!r}")
+    assert "blew up" in message(page) and page.input_value("#model-select") == previous
+    assert page.locator("#network .node.out").count() == classes
+    assert page.locator("#model-select option").count() == options, "no model was added"
+    assert page.locator("#teach-learning").count() == 0 and page.is_visible("#teach-train")
+
+
 def unzip(download, folder):
     """The files of a downloaded .zip, extracted into folder."""
     path = download.path()
