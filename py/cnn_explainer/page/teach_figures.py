@@ -70,10 +70,11 @@ def curves_html(history, epochs):
     ceiling = loss_ceiling(history)
     loss = chart_svg(history, epochs, SERIES, 0.0, ceiling, loss_title, ("0", number(ceiling, 2)))
     accuracy = chart_svg(history, epochs, ACCURACY_SERIES, 0.0, 1.0, accuracy_title, ("0 %", "100 %"))
-    key = (f'<p class="teach-key"><span class="key train"></span>{escape(_("training"))} '
-           f'<span class="key held"></span>{escape(_("held-out"))}</p>')
-    return (f'<figure class="teach-curve"><figcaption>{escape(_("loss"))}</figcaption>{loss}</figure>'
-            f'<figure class="teach-curve"><figcaption>{escape(_("accuracy"))}</figcaption>{accuracy}</figure>{key}')
+    words = [escape(word) for word in (_("training"), _("held-out"), _("loss"), _("accuracy"))]  # (Babel reads no f-string)
+    key = (f'<p class="teach-key"><span class="key train"></span>{words[0]} '
+           f'<span class="key held"></span>{words[1]}</p>')
+    return (f'<figure class="teach-curve"><figcaption>{words[2]}</figcaption>{loss}</figure>'
+            f'<figure class="teach-curve"><figcaption>{words[3]}</figcaption>{accuracy}</figure>{key}')
 
 
 def seconds_left(history, epochs, info):
@@ -124,10 +125,11 @@ def confusion_html(matrix, classes):
         rows.append(f'<tr><th scope="row">{name}</th>{cells}<td class="num accuracy">{accuracy}</td></tr>')
     total = int(matrix.sum())
     overall = percent(np.trace(matrix) / total) if total else "–"
+    right = escape(_("right"))
     caption = _("Held-out pictures: {count}, {share} right. Rows: the true class; columns: what the model said.").format(
         count=total, share=overall)
     return (f'<table class="teach-confusion"><caption>{escape(caption)}</caption>'
-            f'<thead><tr><td></td>{head}<th scope="col">{escape(_("right"))}</th></tr></thead>'
+            f'<thead><tr><td></td>{head}<th scope="col">{right}</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -140,18 +142,20 @@ def class_card_html(serial, number, name):
     """One class of the Teach panel: its name field, picture count, thumbnails, file picker and record button.
     serial makes the ids unique for the page's life; number is its place (from 1) in the list."""
     group = escape(_("Class {number}: choose, drop or paste pictures here").format(number=number))
+    label = escape(_("Name of class {number}").format(number=number))
+    remove = escape(_("Remove class {number}").format(number=number))
+    choose, record = escape(_("Pictures…")), escape(_("Hold to record"))
     return (f'<div class="teach-class" role="group" tabindex="0" aria-label="{group}" data-serial="{int(serial)}">'
             f'<div class="teach-class-head">'
             f'<input class="teach-name" type="text" maxlength="{MAX_NAME_LENGTH}" autocomplete="off" spellcheck="false" '
-            f'value="{escape(name)}" aria-label="{escape(_("Name of class {number}").format(number=number))}">'
+            f'value="{escape(name)}" aria-label="{label}">'
             f'<span class="teach-count">{escape(picture_count(0))}</span>'
-            f'<button type="button" class="button quiet teach-remove-class" '
-            f'aria-label="{escape(_("Remove class {number}").format(number=number))}">×</button></div>'
+            f'<button type="button" class="button quiet teach-remove-class" aria-label="{remove}">×</button></div>'
             f'<div class="teach-thumbs" role="list"></div>'
             f'<div class="teach-class-tools">'
             f'<input id="teach-files-{int(serial)}" class="teach-files visually-hidden" type="file" accept="image/*" multiple>'
-            f'<label class="button quiet" for="teach-files-{int(serial)}">{escape(_("Pictures…"))}</label>'
-            f'<button type="button" class="button quiet teach-record">{escape(_("Hold to record"))}</button></div></div>')
+            f'<label class="button quiet" for="teach-files-{int(serial)}">{choose}</label>'
+            f'<button type="button" class="button quiet teach-record">{record}</button></div></div>')
 
 
 def picture_count(count):
