@@ -297,6 +297,7 @@ def bind(app):
     one("#console-open").disabled = False  # Python is here now
     teach = TeachPanel(app)
     on("click", "#teach-open")(teach.toggle)
+    app.on_language = teach.relabel
     one("#teach-open").disabled = False
     explainer.on_console = panel.paste
 

@@ -123,7 +123,7 @@ class TeachPanel:
         entry.clear()
         entry.card.remove()
         self.classes.remove(entry)
-        self.update_buttons()
+        self.relabel_cards()
 
     def class_of(self, element):
         """The TeachClass whose card holds an element (None outside every card)."""
@@ -137,6 +137,24 @@ class TeachPanel:
             one(".teach-remove-class", entry.card).disabled = len(self.classes) <= 1 or self.run.busy
             one(".teach-count", entry.card).textContent = teach_figures.picture_count(len(entry.pictures))
         document.body.dataset.teachPictures = str(sum(len(entry.pictures) for entry in self.classes))
+
+    def relabel(self):
+        """Write the panel's own words again in the page's language (after a language switch)."""
+        self.relabel_cards()
+        self.run.relabel()
+
+    def relabel_cards(self):
+        """Each card's words for its place in the list (after a switch, or after a class before it was removed)."""
+        for number, entry in enumerate(self.classes, 1):
+            labels = teach_figures.class_labels(number)
+            entry.card.setAttribute("aria-label", labels["group"])
+            one(".teach-name", entry.card).setAttribute("aria-label", labels["name"])
+            one(".teach-remove-class", entry.card).setAttribute("aria-label", labels["remove"])
+            one(".teach-class-tools label", entry.card).textContent = labels["choose"]
+            one(".teach-record", entry.card).textContent = labels["record"]
+            for button in entry.card.querySelectorAll(".teach-remove"):
+                button.setAttribute("aria-label", _("Remove this picture"))
+        self.update_buttons()
 
     # pictures
 

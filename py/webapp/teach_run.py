@@ -280,6 +280,18 @@ class TeachRun:
         self.show_state(outcome)
         one("#teach-train").focus()
 
+    def relabel(self):
+        """The curves, progress line and confusion matrix again in the page's language."""
+        trainer = self.trainer
+        if trainer is None or not trainer.history:
+            return
+        one("#teach-curves").innerHTML = teach_figures.curves_html(trainer.history, trainer.epochs)
+        if not self.busy:
+            one("#teach-progress-text").textContent = teach_figures.progress_text(
+                self.seen_history(trainer), {"phase": "end", "epoch": len(trainer.history), "epochs": trainer.epochs})
+        if self.result is trainer.model:
+            one("#teach-confusion").innerHTML = teach_figures.confusion_html(trainer.confusion(), trainer.model.classes)
+
     def live_prediction(self, pixels):
         """What a taught model (the current one) says of a camera frame; empty for any other model."""
         model = self.app.state.model

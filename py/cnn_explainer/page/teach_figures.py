@@ -138,13 +138,19 @@ def default_class_name(number):
     return _("class {number}").format(number=number)
 
 
+def class_labels(number):
+    """The words of class number's card (plain text): its group, name field and remove button labels, its buttons."""
+    return {"group": _("Class {number}: choose, drop or paste pictures here").format(number=number),
+            "name": _("Name of class {number}").format(number=number),
+            "remove": _("Remove class {number}").format(number=number),
+            "choose": _("Pictures…"), "record": _("Hold to record")}
+
+
 def class_card_html(serial, number, name):
     """One class of the Teach panel: its name field, picture count, thumbnails, file picker and record button.
     serial makes the ids unique for the page's life; number is its place (from 1) in the list."""
-    group = escape(_("Class {number}: choose, drop or paste pictures here").format(number=number))
-    label = escape(_("Name of class {number}").format(number=number))
-    remove = escape(_("Remove class {number}").format(number=number))
-    choose, record = escape(_("Pictures…")), escape(_("Hold to record"))
+    words = {key: escape(text) for key, text in class_labels(number).items()}
+    group, label, remove, choose, record = (words[k] for k in ("group", "name", "remove", "choose", "record"))
     return (f'<div class="teach-class" role="group" tabindex="0" aria-label="{group}" data-serial="{int(serial)}">'
             f'<div class="teach-class-head">'
             f'<input class="teach-name" type="text" maxlength="{MAX_NAME_LENGTH}" autocomplete="off" spellcheck="false" '
