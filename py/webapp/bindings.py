@@ -298,6 +298,7 @@ def bind(app):
     teach = TeachPanel(app)
     on("click", "#teach-open")(teach.toggle)
     app.on_language = teach.relabel
+    on("click", "#console-open")(teach.close)  # both dock at the right: one at a time
     one("#teach-open").disabled = False
     explainer.on_console = panel.paste
 

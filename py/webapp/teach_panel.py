@@ -91,6 +91,14 @@ class TeachPanel:
             self.camera_off()
             button.focus()
 
+    def close(self, event=None):
+        """Close the panel without moving the focus (another panel that docks at the right is opening)."""
+        if not one("#teach").hidden:
+            one("#teach").hidden = True
+            one("#teach-open").setAttribute("aria-expanded", "false")
+            document.body.classList.remove("teach-open")
+            self.camera_off()
+
     def say(self, text, kind="note"):
         """The panel's message line (text, never markup)."""
         box = one("#teach-message")

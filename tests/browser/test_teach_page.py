@@ -77,6 +77,7 @@ def message(page):
 
 
 def train(page, timeout=90000):
+    page.evaluate("delete document.body.dataset.training")  # the previous training's end is not this one's
     page.click("#teach-train")
     page.wait_for_function(ENDED, timeout=timeout)
     return page.evaluate("document.body.dataset.training")
@@ -228,24 +229,6 @@ def test_pause_resume_and_stop_keep_the_weights_of_the_last_finished_epoch(page)
     assert page.console_errors == []
 
 
-def test_a_loss_that_blows_up_ends_in_error_with_the_previous_model_back(page):
-    clear_panel(page, ("mugs", "bears"))
-    add_pictures(page, 1, MUGS)
-    add_pictures(page, 2, BEARS)
-    previous = page.input_value("#model-select")
-    classes, options = page.locator("#network .node.out").count(), page.locator("#model-select option").count()
-    rate = python(page, "from cnn_explainer.net import training; training.RECIPES['quick']['lr']")
-    python(page, "training.RECIPES['quick']['lr'] = 1e9")  # steps that blow the weights up
-    try:
-        assert train(page) == "error"
-    finally:
-        python(page, f"training.RECIPES['quick']['lr'] = {rate!r}")
-    assert "blew up" in message(page) and page.input_value("#model-select") == previous
-    assert page.locator("#network .node.out").count() == classes
-    assert page.locator("#model-select option").count() == options, "no model was added"
-    assert page.locator("#teach-learning").count() == 0 and page.is_visible("#teach-train")
-
-
 def unzip(download, folder):
     """The files of a downloaded .zip, extracted into folder."""
     path = download.path()
@@ -274,6 +257,24 @@ def test_the_exported_model_opens_again_and_predicts_the_same(page, tmp_path, bu
     name = reopen(page, files)
     assert name != taught and page.get_attribute("#prediction", "data-probability")[:6] == probability[:6]
     page.select_option("#model-select", taught)
+
+
+def test_a_loss_that_blows_up_ends_in_error_with_the_previous_model_back(page):
+    clear_panel(page, ("mugs", "bears"))
+    add_pictures(page, 1, MUGS)
+    add_pictures(page, 2, BEARS)
+    previous = page.input_value("#model-select")
+    classes, options = page.locator("#network .node.out").count(), page.locator("#model-select option").count()
+    rate = python(page, "from cnn_explainer.net import training; training.RECIPES['quick']['lr']")
+    python(page, "training.RECIPES['quick']['lr'] = 1e9")  # steps that blow the weights up
+    try:
+        assert train(page) == "error"
+    finally:
+        python(page, f"training.RECIPES['quick']['lr'] = {rate!r}")
+    assert "blew up" in message(page) and page.input_value("#model-select") == previous
+    assert page.locator("#network .node.out").count() == classes
+    assert page.locator("#model-select option").count() == options, "no model was added"
+    assert page.locator("#teach-learning").count() == 0 and page.is_visible("#teach-train")
 
 
 def test_a_project_is_saved_and_opened_again_and_a_hostile_one_changes_nothing(page, tmp_path):
@@ -311,6 +312,11 @@ def test_escape_closes_the_panel_and_gives_the_focus_back(page):
     assert page.is_hidden("#teach") and page.evaluate("document.activeElement.id") == "teach-open"
     page.click("#teach-open")
     assert page.is_visible("#teach")
+    page.click("#console-open")  # the console and the panel dock at the right: one at a time
+    assert page.is_visible("#console") and page.is_hidden("#teach")
+    page.click("#teach-open")
+    assert page.is_visible("#teach") and page.is_hidden("#console")
+    assert page.get_attribute("#console-open", "aria-expanded") == "false"
 
 
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
