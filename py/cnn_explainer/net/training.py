@@ -10,21 +10,23 @@ import numpy as np
 
 from . import backprop
 from ..i18n import _
+from .model import scale_pixels
 
 MODES = ("quick", "deeper", "scratch")
 # quick: the dense layer alone on frozen features, cheap (a few ms an epoch), so many epochs; deeper: also the
 # second conv block, 30 epochs; scratch: every layer from a fresh start, slow (tens of images a second in a page).
 RECIPES = {
-    "quick": {"epochs": 60, "lr": 3e-3, "weight_decay": 1e-2},
+    "quick": {"epochs": 50, "lr": 3e-3, "weight_decay": 1e-2},
     "deeper": {"epochs": 30, "lr": 1e-3, "weight_decay": 1e-2},
     "scratch": {"epochs": 20, "lr": 2e-3, "weight_decay": 1e-4},
 }
 DEFAULT_EPOCHS = {mode: recipe["epochs"] for mode, recipe in RECIPES.items()}
 BETAS, EPSILON = (0.9, 0.999), 1e-8  # Adam's usual moments: nothing here needed others
-# Images per slice of work: a slice should take ≤ ~30 ms in Pyodide (2–3× slower than native NumPy).
-CHUNKS = {"quick": 32, "deeper": 8, "scratch": 2}
-FEATURE_CHUNKS = {"quick": 4, "deeper": 6, "scratch": 0}
-EVAL_CHUNKS = {"quick": 256, "deeper": 24, "scratch": 6}
+# Images per slice of work, so that a slice takes ≤ ~30 ms in Pyodide (measured there, CPU time, with
+# bench/bench_teach_pyodide.mjs: median slice ~25 ms for deeper's 8 images, ~17 ms for scratch's 1 image; 2 took 34).
+CHUNKS = {"quick": 32, "deeper": 8, "scratch": 1}
+FEATURE_CHUNKS = {"quick": 3, "deeper": 6, "scratch": 0}  # features of 3 pictures (or 6 after block 1 only)
+EVAL_CHUNKS = {"quick": 256, "deeper": 24, "scratch": 4}  # forward passes only: about 3 times as many a slice
 MAX_CLASSES = 10
 MAX_PICTURES = 2000  # 10 classes × 200: pixels (25 MB) and frozen features stay within a page's memory
 MIN_PER_CLASS = 2  # one to learn from, one held out
@@ -191,8 +193,7 @@ class Trainer:
         x = self.pixels[indices]
         if np.any(flips):
             x = np.where(np.asarray(flips)[:, None, None, None], x[:, :, ::-1], x)
-        low, high = self.model.pixel_range
-        return (x.astype(self.dtype) * self.dtype(1 / 255 * (high - low)) + self.dtype(low)).astype(self.dtype)
+        return scale_pixels(x, self.model.pixel_range).astype(self.dtype, copy=False)  # as the page scales a picture
 
     def frozen_features(self, indices, flips):
         """What the first trained layer reads for these pictures: the frozen layers' output (or the pixels)."""
