@@ -1,9 +1,7 @@
-"""The Teach panel's files: pictures prepared like uploads, a project's .zip packed and unpacked (and hostile ones
+"""The Teach panel's files: camera frames prepared like picture files, a project's .zip packed and unpacked (and hostile ones
 refused with one message), a taught model exported in our format and as TF.js, loaded back."""
-import glob
 import io
 import json
-import os
 import zipfile
 
 import numpy as np
@@ -11,16 +9,8 @@ import pytest
 from PIL import Image, ImageOps
 from cnn_explainer.net import image, tfjs, weights
 from cnn_explainer.page import teach_project as tp
-from helpers import ROOT
 
 SHAPE = (64, 64, 3)
-EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "tinyvgg-tin10", "*.png")))
-
-
-def jpeg(size=(120, 80), colour=(200, 30, 40)):
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "JPEG")
-    return out.getvalue()
 
 
 def zip_of(members, method=zipfile.ZIP_DEFLATED):
@@ -35,22 +25,17 @@ def project_json(**fields):
     return json.dumps({"format": tp.PROJECT_FORMAT, "classes": [{"name": "a", "pictures": []}], **fields}).encode()
 
 
-def test_a_picture_is_prepared_like_an_upload():
-    data = open(EXAMPLES[0], "rb").read()
-    expected = np.rint(image.prepare(data, SHAPE)[0] * 255).astype(np.uint8)  # the page's upload path, 0..1
-    assert np.array_equal(tp.picture_pixels(data, SHAPE), expected)
-    wide = Image.open(io.BytesIO(jpeg((200, 100)))).convert("RGB")
-    reference = np.asarray(ImageOps.fit(wide, (32, 32), method=Image.Resampling.LANCZOS))  # centre crop + resize
-    assert np.array_equal(tp.picture_pixels(jpeg((200, 100)), (32, 32, 3)), reference)
-    assert tp.picture_pixels(data, (64, 64, 1)).shape == (64, 64, 1)
-    with pytest.raises(image.ImageError):
-        tp.picture_pixels(b"not an image", SHAPE)
-
-
-def test_a_camera_frame_is_prepared_like_the_same_picture():
+def test_a_camera_frame_is_prepared_like_the_same_picture_as_a_file():
     frame = np.random.default_rng(0).integers(0, 256, (90, 120, 3), dtype=np.uint8)
     rgba = np.concatenate([frame, np.full((90, 120, 1), 255, np.uint8)], axis=2)
-    assert np.array_equal(tp.frame_pixels(rgba.tobytes(), 120, 90, SHAPE), tp.picture_pixels(Image.fromarray(frame), SHAPE))
+    file = io.BytesIO()
+    Image.fromarray(frame).save(file, "PNG")
+    assert np.array_equal(tp.frame_pixels(rgba.tobytes(), 120, 90, SHAPE), image.picture_pixels(file.getvalue(), SHAPE))
+    wide = Image.fromarray(frame)
+    reference = np.asarray(ImageOps.fit(wide, (32, 32), method=Image.Resampling.LANCZOS))  # centre crop + resize
+    assert np.array_equal(tp.frame_pixels(rgba.tobytes(), 120, 90, (32, 32, 3)), reference)
+    gray = tp.frame_pixels(rgba.tobytes(), 120, 90, (64, 64, 1))
+    assert gray.shape == (64, 64, 1) and gray.dtype == np.uint8
 
 
 def test_png_bytes_keep_the_pixels_exactly():

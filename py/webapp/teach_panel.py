@@ -169,12 +169,12 @@ class TeachPanel:
     async def add_files(self, entry, files):
         """Prepare picture files for a class (like an upload); a file that cannot be read is skipped and said."""
         project = await project_module()
-        image = await image_module()
+        image = await image_module()  # cnn_explainer.net.image
         shape, skipped = self.run.input_shape(), []
         for file in files:
             name = markup.isolate(file.name) if file.name else _("a pasted picture")
             try:
-                pixels = project.picture_pixels(await read_file(file, image.ImageError), shape)
+                pixels = image.picture_pixels(await read_file(file, image.ImageError), shape)
             except image.ImageError as error:
                 skipped.append(f"“{name}” ({error})")
                 continue

@@ -24,21 +24,13 @@ class ProjectError(ValueError):
     """A project file that cannot be opened (the message says why)."""
 
 
-def picture_pixels(source, input_shape):
-    """A picture (file bytes or a Pillow image) as the model's input pixels, uint8 (H, W, C), prepared like an upload
-    (decode, orient, RGB, centre crop, resize); image.ImageError if it cannot be read."""
-    picture = source if hasattr(source, "size") and hasattr(source, "mode") else image.open_image(source)
-    square = image.fit_square(image.to_rgb(picture), input_shape[:2])
-    if input_shape[2] == 1:
-        square = square.convert("L")
-    return np.asarray(square, dtype=np.uint8).reshape(input_shape)
-
-
 def frame_pixels(rgba, width, height, input_shape):
-    """A camera frame's RGBA bytes (width × height) as the model's input pixels, prepared like a picture."""
+    """A camera frame's RGBA bytes (width × height) as the model's input pixels, uint8 (H, W, C), prepared like a
+    picture file (image.picture_pixels: centre crop, resize)."""
     from PIL import Image
     frame = Image.frombuffer("RGBA", (width, height), bytes(rgba), "raw", "RGBA", 0, 1).convert("RGB")
-    return picture_pixels(frame, input_shape)
+    square = image.fit_square(frame, input_shape[:2])
+    return np.asarray(square.convert("L") if input_shape[2] == 1 else square, dtype=np.uint8).reshape(input_shape)
 
 
 def png_bytes(pixels):
@@ -182,7 +174,7 @@ def unpack(data, input_shape):
         pictures = []
         for path in entry["pictures"]:
             try:
-                pictures.append(picture_pixels(_read(archive, path, MAX_MEMBER_BYTES), input_shape))
+                pictures.append(image.picture_pixels(_read(archive, path, MAX_MEMBER_BYTES), input_shape))
             except image.ImageError:
                 _refuse(_("a picture in it cannot be read"))
         classes.append((entry["name"], pictures))
