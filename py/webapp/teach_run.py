@@ -20,6 +20,7 @@ from .dom import media, one, set_text
 PHONE = "(max-width: 640px)"  # the media query of the phone layout in app.css and teach.css
 SLICE_S = 0.03  # work between two yields to the browser: with the page's own redraws, no task reaches 50 ms
 PAUSED_POLL_S = 0.05
+PROGRESS_S = 0.1  # the progress line and bar change at most this often (each change costs the browser a repaint)
 
 
 def default_epochs(mode):
@@ -131,7 +132,7 @@ class TeachRun:
         and the network (in the same slice when that redraw is cheap, as in quick where only the output changes)."""
         work, info = trainer.work(), {"phase": "features", "done": 0, "total": 1, "epochs": trainer.epochs}
         drawn, began, longest, busy = 0, time.perf_counter(), 0.0, 0.0
-        self.walls, self.epoch_began = [], began
+        self.walls, self.epoch_began, shown = [], began, 0.0
         maps_change = any(layer.type == "conv2d" for layer in trainer.model.layers[trainer.start:])
         progress = one("#teach-progress")
         progress.hidden = False
@@ -160,7 +161,9 @@ class TeachRun:
             except Exception as error:  # the trainer's own failures set its state; anything else ends it the same way
                 js.console.error(f"training: {error!r}")
                 trainer.state, trainer.error, ended = "error", str(error), True
-            self.show_progress(trainer, info, progress)
+            if ended or time.perf_counter() - shown >= PROGRESS_S:  # the page repaints only when something changed
+                shown = time.perf_counter()
+                self.show_progress(trainer, info, progress)
             longest, busy = max(longest, time.perf_counter() - start), busy + time.perf_counter() - start
             await yield_to_browser()
             if len(trainer.history) > drawn:
@@ -180,6 +183,7 @@ class TeachRun:
     def draw_epoch(self, trainer, maps_change):
         """An epoch ended: the curves, and the network with the weights as they are now."""
         one("#teach-curves").innerHTML = teach_figures.curves_html(trainer.history, trainer.epochs)
+        document.body.dataset.teachEpoch = str(len(trainer.history))
         self.redraw_network(trainer, maps_change)
 
     def time_epochs(self, trainer):
