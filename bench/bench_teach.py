@@ -85,7 +85,8 @@ def train(page, mode, epochs=""):
     tasks = page.evaluate("window.__longtasks")
     if VERBOSE:
         print(f"    {mode}: {seconds:.0f} ms; long tasks (start, ms): {[(round(a), round(b)) for a, b in tasks]}; "
-              f"Python's longest slice {page.evaluate('document.body.dataset.teachSliceMs')} ms")
+              f"Python's longest slice {page.evaluate('document.body.dataset.teachSliceMs')} ms, slowest step by phase "
+              f"{page.evaluate('document.body.dataset.teachStepMs')} ms")
     longest = max((duration for _start, duration in tasks), default=0.0)
     return seconds / 1000, state, json.loads(page.evaluate(HISTORY)), longest
 

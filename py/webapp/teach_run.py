@@ -2,6 +2,7 @@
 between them), paused, resumed or stopped; its curves and the network redrawn as it learns; the result a model like
 any other (body[data-training]: running, then done, stopped or error)."""
 import asyncio
+import json
 import time
 
 import js
@@ -132,7 +133,7 @@ class TeachRun:
         and the network (in the same slice when that redraw is cheap, as in quick where only the output changes)."""
         work, info = trainer.work(), {"phase": "features", "done": 0, "total": 1, "epochs": trainer.epochs}
         drawn, began, longest, busy = 0, time.perf_counter(), 0.0, 0.0
-        self.walls, self.epoch_began, shown = [], began, 0.0
+        self.walls, self.epoch_began, shown, slowest = [], began, 0.0, {}
         maps_change = any(layer.type == "conv2d" for layer in trainer.model.layers[trainer.start:])
         progress = one("#teach-progress")
         progress.hidden = False
@@ -148,6 +149,7 @@ class TeachRun:
                     before = time.perf_counter()
                     info = next(work)
                     step = time.perf_counter() - before
+                    slowest[info["phase"]] = max(slowest.get(info["phase"], 0.0), step)
                     self.time_epochs(trainer)
                     if len(trainer.history) > drawn:  # an epoch ended
                         if maps_change and time.perf_counter() - start > SLICE_S / 3:
@@ -176,6 +178,7 @@ class TeachRun:
         data.teachMs = f"{(time.perf_counter() - began) * 1000:.1f}"
         data.teachSliceMs = f"{longest * 1000:.1f}"  # the longest task of Python's own
         data.teachBusyMs = f"{busy * 1000:.1f}"  # Python's time in all (the rest is the browser's, between slices)
+        data.teachStepMs = json.dumps({phase: round(t * 1000, 1) for phase, t in slowest.items()})  # slowest next()
         one("#teach-progress-text").textContent = teach_figures.progress_text(
             self.seen_history(trainer), {"phase": "end", "epoch": len(trainer.history), "epochs": trainer.epochs})
         await self.finish(trainer)
