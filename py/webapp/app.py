@@ -36,6 +36,7 @@ class App:
         self.article = Article()
         self.table = language.template_table()
         self.on_change = lambda: None  # called after the image, colour level or language changed (the address follows)
+        self.on_language = lambda: None  # called after a language switch (panels write their own words again)
 
     def use_model(self, model):
         """Switch to a model: its overview (kept when the build drew it already), description and gallery."""
@@ -112,6 +113,7 @@ class App:
             return
         self.redraw_all()
         one("#more-examples").textContent = _("More…") if one("#gallery-panel").hidden else _("Hide")
+        self.on_language()
         js.document.body.dataset.languageMs = f"{(time.perf_counter() - start) * 1000:.2f}"
         self.on_change()
 

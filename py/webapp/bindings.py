@@ -14,6 +14,7 @@ from .camera import Camera
 from .choices import open_model, show_example, show_upload, use_model
 from .console_panel import ConsolePanel
 from .dom import closest, one, set_text
+from .teach_panel import TeachPanel
 from .views.softmax_view import SoftmaxView
 
 PHONE = "(max-width: 640px)"  # the media query of the tall overview in app.css
@@ -294,6 +295,11 @@ def bind(app):
                                      ("click", "#console-reset", panel.reset), ("keydown", "#console-input", panel.on_key)):
         on(event, selector)(handler)
     one("#console-open").disabled = False  # Python is here now
+    teach = TeachPanel(app)
+    on("click", "#teach-open")(teach.toggle)
+    app.on_language = teach.relabel
+    on("click", "#console-open")(teach.close)  # both dock at the right: one at a time
+    one("#teach-open").disabled = False
     explainer.on_console = panel.paste
 
     # bound for the page's whole life, so its proxy is never released

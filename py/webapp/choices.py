@@ -78,13 +78,18 @@ async def open_model(app, files):
     name = model.name = weights.unique_name(model.name, state.models)  # each upload its own entry, never a replacement
     if not await use_model(app, model, keep_image=True):
         return
-    state.models[name] = model
-    option = document.createElement("option")
-    option.value, option.textContent = name, markup.isolate(name)
-    one("#model-select").appendChild(option)
-    one("#model-select").value = name
+    add_to_menu(app, model)
     show_message(_("Loaded your model “{name}”.").format(name=markup.isolate(name)), "info")
     document.body.dataset.modelOpenMs = f"{(time.perf_counter() - start) * 1000:.1f}"  # read, check, build, first draw
+
+
+def add_to_menu(app, model):
+    """A model the visitor opened or taught: its own entry in the model menu (under its unique name), selected."""
+    app.state.models[model.name] = model
+    option = document.createElement("option")
+    option.value, option.textContent = model.name, markup.isolate(model.name)
+    one("#model-select").appendChild(option)
+    one("#model-select").value = model.name
 
 
 async def use_model(app, model, keep_image=False):

@@ -195,3 +195,22 @@ def test_the_console_has_no_violation_and_gives_the_focus_back(app):
     assert found == [], "\n".join(map(str, found))
     app.keyboard.press("Escape")
     assert app.evaluate("document.activeElement.id") == "console-open" and app.is_hidden("#console")
+
+
+def test_the_teach_panel_has_no_violation_after_a_training_and_gives_the_focus_back(app):
+    close_views(app)
+    app.click("#teach-open")
+    examples = os.path.join(harness.REPO_ROOT, "examples", "tinyvgg-tin10")
+    for n, kind in ((1, "espresso"), (2, "koala")):
+        app.set_input_files(f"#teach-classes .teach-class:nth-child({n}) input.teach-files",
+                            [os.path.join(examples, f"{kind}-{i}.png") for i in (1, 2, 3)])
+    app.wait_for_function("document.body.dataset.teachPictures === '6'", timeout=30000)
+    app.fill("#teach-epochs", "2")
+    app.click("#teach-train")
+    app.wait_for_function("['done', 'stopped', 'error'].includes(document.body.dataset.training)", timeout=60000)
+    assert app.evaluate("document.body.dataset.training") == "done"
+    found = violations(app)
+    assert found == [], "\n".join(map(str, found))
+    app.focus("#teach-mode")
+    app.keyboard.press("Escape")
+    assert app.evaluate("document.activeElement.id") == "teach-open" and app.is_hidden("#teach")

@@ -124,3 +124,21 @@ def test_the_menu_switches_back_and_the_choice_is_remembered(chinese):
     page.select_option("#lang-select", "en")
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.console_errors == []
+
+
+def test_the_teach_panel_speaks_chinese_and_follows_a_switch(chinese):
+    page = chinese
+    page.click("#teach-open")
+    page.wait_for_selector("#teach .teach-class")
+    left = english_left(page, "#teach", also=("TF.js", "tfjs"))
+    assert not left, f"English left in the Teach panel: {left}"
+    page.select_option("#lang-select", "en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.inner_text("#teach .teach-record") == "Hold to record"
+    assert page.get_attribute("#teach .teach-name", "aria-label") == "Name of class 1"
+    page.select_option("#lang-select", "zh")
+    page.wait_for_function("document.documentElement.lang === 'zh-Hans'")
+    assert not english_left(page, "#teach", also=("TF.js", "tfjs"))
+    page.keyboard.press("Escape") if page.evaluate("document.activeElement.closest('#teach') !== null") \
+        else page.click("#teach-close")
+    assert page.console_errors == []
