@@ -65,10 +65,15 @@ class Saliency:
         total = self.samples
         samples = enumerate(heatmap.smoothgrad_steps(model, image, k, total), 1)
 
+        longest = [0.0]
+
         def step():
             if generation != self.generation:  # a new picture or setting came: this one is dropped
                 return
+            began = time.perf_counter()
             count, gradient = next(samples)
+            longest[0] = max(longest[0], (time.perf_counter() - began) * 1000)
+            js.document.body.dataset.saliencyStepMs = f"{longest[0]:.1f}"  # the longest task so far (bench_saliency)
             if count < total:
                 later(step)
             else:
