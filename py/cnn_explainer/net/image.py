@@ -104,6 +104,14 @@ def prepare(source, input_shape=(64, 64, 3), pixel_range=(0.0, 1.0)):
     return to_array(square, pixel_range, input_shape[2]), square
 
 
+def picture_pixels(source, input_shape=(64, 64, 3)):
+    """File bytes/path → its 8-bit pixels (H, W, C) at a model's input size, unscaled (what the trainer keeps)."""
+    square = fit_square(open_image(source), input_shape[:2])
+    if input_shape[2] == 1:
+        square = square.convert("L")
+    return np.asarray(square, dtype=np.uint8).reshape(input_shape)
+
+
 def prepare_for(model, source):
     """prepare() with the model's own input shape and pixel range."""
     return prepare(source, model.input_shape, model.pixel_range)

@@ -328,3 +328,62 @@ def load_tfjs_bytes(json_bytes, shards, where="uploaded model", name="tfjs-model
     shards = {os.path.basename(k): v for k, v in shards.items()}
     return model_from_tfjs(parse_spec(json_bytes, where), lambda f: len(shards[f]) if f in shards else None,
                            shards.__getitem__, where, name)
+
+
+SHARD = "group1-shard1of1.bin"
+KERAS_LAYERS = {"conv2d": "Conv2D", "max_pool2d": "MaxPooling2D", "flatten": "Flatten", "dense": "Dense"}
+
+
+def _keras_config(layer):
+    """The Keras class name and config of one of our layers (relu and softmax as Activation layers)."""
+    if layer.type in ("relu", "softmax"):
+        return "Activation", {"name": layer.name, "trainable": True, "dtype": "float32", "activation": layer.type}
+    config = {"name": layer.name, "trainable": True, "dtype": "float32"}
+    if layer.type == "conv2d":
+        window, stride = layer.window_and_stride()
+        config.update(filters=layer.config["filters"], kernel_size=list(window), strides=list(stride),
+                      padding=layer.padding, data_format="channels_last", dilation_rate=[1, 1], activation="linear",
+                      use_bias=True)
+    elif layer.type == "max_pool2d":
+        window, stride = layer.window_and_stride()
+        config.update(pool_size=list(window), strides=list(stride), padding=layer.padding, data_format="channels_last")
+    elif layer.type == "flatten":
+        config.update(data_format="channels_last")
+    else:
+        config.update(units=layer.config["units"], activation="linear", use_bias=True)
+    return KERAS_LAYERS[layer.type], config
+
+
+def save_tfjs(model):
+    """A TF.js Layers model of ours: {"model.json": bytes, SHARD: bytes} (a Sequential model, float32 weights in
+    one shard; the classes and pixel range in userDefinedMetadata), as TF.js's loadLayersModel reads it."""
+    import json
+
+    input_name = "input" if all(l.name != "input" for l in model.layers) else "input_layer"
+    layers = [{"class_name": "InputLayer", "config": {
+        "name": input_name, "batch_input_shape": [None, *model.input_shape], "dtype": "float32", "sparse": False}}]
+    weights, data = [], []
+    for layer in model.layers:
+        kind, config = _keras_config(layer)
+        layers.append({"class_name": kind, "config": config})
+        for param in ("kernel", "bias"):
+            array = getattr(layer, param)
+            if array is not None:
+                weights.append({"name": f"{layer.name}/{param}", "shape": list(array.shape), "dtype": "float32"})
+                data.append(np.ascontiguousarray(array, "<f4").tobytes())
+    spec = {"format": "layers-model", "generatedBy": "PyCNN Explainer", "convertedBy": None,
+            "modelTopology": {"class_name": "Sequential", "config": {"name": model.name, "layers": layers},
+                              "keras_version": "tfjs-layers 4.22.0", "backend": "tensor_flow.js"},
+            "weightsManifest": [{"paths": [SHARD], "weights": weights}],
+            "userDefinedMetadata": {"classes": list(model.classes), "pixel_range": list(model.pixel_range),
+                                    "name": model.name}}
+    return {"model.json": json.dumps(spec, indent=1).encode(), SHARD: b"".join(data)}
+
+
+def write_tfjs(model, directory):
+    """Write save_tfjs(model)'s files into directory; return the model.json path."""
+    os.makedirs(directory, exist_ok=True)
+    for file, content in save_tfjs(model).items():
+        with open(os.path.join(directory, file), "wb") as f:
+            f.write(content)
+    return os.path.join(directory, "model.json")
