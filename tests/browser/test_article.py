@@ -245,7 +245,7 @@ def test_how_a_network_learns_leads_to_the_teach_panel_and_the_saliency_view(app
     assert app.get_attribute(section, "aria-labelledby") == "about-learning-title"
     text = app.inner_text(section)
     for words in ("loss", "cross-entropy", "gradient", "backward pass", "learning rate", "Adam", "epoch", "held-out",
-                  "Which pixels mattered", "Teach panel", "live curve"):
+                  "saliency", "Teach panel", "live curve"):
         assert words in text, words
     headings = app.eval_on_selector_all("#article > section > h3", "hs => hs.map(h => h.id)")
     assert headings.index("about-learning-title") == headings.index("about-training-title") - 1

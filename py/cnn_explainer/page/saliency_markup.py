@@ -17,12 +17,13 @@ def class_options_html(classes, probabilities, chosen):
 def controls_html(classes, probabilities, chosen, smooth, samples):
     """The class chooser, the SmoothGrad checkbox and its sample count."""
     sample_options = "".join(f'<option value="{n}"{" selected" if n == samples else ""}>{n}</option>' for n in SAMPLES)
-    return (f'<div class="sal-controls"><label for="saliency-class">{escape(_("Class"))}</label>'
+    words, copies = escape(_("Class")), escape(_("noisy copies"))  # (Babel reads no _() inside an f-string)
+    return (f'<div class="sal-controls"><label for="saliency-class">{words}</label>'
             f'<select id="saliency-class">{class_options_html(classes, probabilities, chosen)}</select>'
             f'<span class="sal-smooth"><label class="toggle"><input id="saliency-smooth" type="checkbox"'
-            f'{" checked" if smooth else ""}> {escape(_("SmoothGrad"))}</label> '
-            f'<select id="saliency-samples" aria-label="{escape(_("noisy copies"))}"{"" if smooth else " disabled"}>'
-            f'{sample_options}</select> <span aria-hidden="true">{escape(_("noisy copies"))}</span></span></div>')
+            f'{" checked" if smooth else ""}> SmoothGrad</label> '
+            f'<select id="saliency-samples" aria-label="{copies}"{"" if smooth else " disabled"}>'
+            f'{sample_options}</select> <span aria-hidden="true">{copies}</span></span></div>')
 
 
 def picture_html(name, shape, label, caption):
@@ -35,14 +36,14 @@ def picture_html(name, shape, label, caption):
 
 def view_html(lede, shape, controls):
     """The whole view but its numbers: lede, controls, picture → heat map → both together, the check, the legend."""
-    ramp = colormap.magnitude_gradient()
+    ramp, none, most = colormap.magnitude_gradient(), escape(_("no effect")), escape(_("the most"))
     pictures = (picture_html("sal-picture", shape, _("the network's input"), _("the input"))
                 + picture_html("sal-heat", shape, _("how much each pixel mattered"), _("how much each pixel mattered"))
                 + picture_html("sal-over", shape, _("the heat map over the picture"), _("both together")))
     return (f'<p class="lede">{lede}</p>{controls}'
             f'<div class="sal-figs backdrop">{pictures}</div>'
-            f'<p class="sal-key"><span>{escape(_("no effect"))}</span> <span class="key-ramp" aria-hidden="true" '
-            f'style="background:linear-gradient(90deg, {ramp})"></span> <span>{escape(_("the most"))}</span></p>'
+            f'<p class="sal-key"><span>{none}</span> <span class="key-ramp" aria-hidden="true" '
+            f'style="background:linear-gradient(90deg, {ramp})"></span> <span>{most}</span></p>'
             '<div class="sal-check" aria-live="polite"></div>')
 
 
@@ -59,16 +60,18 @@ def check_html(position, channels, gradient_value, slope, top, class_label, samp
         check = escape(_("That is the mean over {count} noisy copies; nudging this picture alone checks the plain "
                          "gradient (SmoothGrad off).").format(count=samples))
     else:
-        check = (f'{escape(_("nudged in the forward pass alone:"))} <span class="forward-value" '
-                 f'data-value="{float(slope)!r}">≈ {number(slope)}</span>')
+        nudged = escape(_("nudged in the forward pass alone:"))
+        check = f'{nudged} <span class="forward-value" data-value="{float(slope)!r}">≈ {number(slope)}</span>'
+    scale = escape(_("The darkest blue is {top}; white is 0.").format(top=number(top)))
     return (f'<p class="eq">{gradient_words} <span class="result" data-value="{float(gradient_value)!r}">'
             f'{number(gradient_value)}</span> {escape(per_unit)}</p><p class="check">{check}</p>'
-            f'<p class="help">{escape(_("The darkest blue is {top}; white is 0.").format(top=number(top)))}</p>')
+            f'<p class="help">{scale}</p>')
 
 
 def saliency_button():
     """The input view's button that opens the saliency view (the explanation panel handles its click)."""
-    return f'<button type="button" class="to-saliency">{escape(_("Which pixels mattered?"))}</button>'
+    text = escape(_("Which pixels mattered?"))
+    return f'<button type="button" class="to-saliency">{text}</button>'
 
 
 def overview_note_html(class_label, smooth, samples):

@@ -2,7 +2,7 @@
 the picture, its strongest value checked against the forward pass nudged, and the code that computes it."""
 import time
 
-from cnn_explainer.i18n import _
+from cnn_explainer.i18n import N_, _
 from cnn_explainer.net import saliency
 from cnn_explainer.net.model import pixels_of
 from cnn_explainer.page import heatmap, steps
@@ -12,6 +12,8 @@ from cnn_explainer.page.markup import code_panels_html, escape
 from ..dom import Listeners, one, paint
 
 CODE = (saliency.saliency, heatmap.strength, heatmap.smoothgrad_steps, steps.nudge_slope)
+SMOOTH_NOTE = N_("SmoothGrad averages the gradients of several copies of the picture with a little random noise added: "
+                 "the map gets less speckled, and each copy is one more backward pass.")
 
 
 class SaliencyView:
@@ -33,13 +35,14 @@ class SaliencyView:
         probabilities = self.acts[model.layers[-1].name]
         lede = escape(_("Which pixels mattered for a class? Run the network backwards from that class's score (its "
                         "logit, before softmax) down to the input: the gradient says, for every input value, how far "
-                        "the score moves when that value alone moves a little. The map shows its size, the largest "
-                        "of the three colours, darker where it is larger. It shows what the score is sensitive to in "
-                        "this picture, not what the picture is."))
+                        "the score moves when that value alone moves a little. The map shows its size at each pixel "
+                        "(the largest over the pixel's channels), darker where it is larger. It shows what the score "
+                        "is sensitive to in this picture, not what the picture is."))
+        note = escape(_(SMOOTH_NOTE))
         controls = sm.controls_html(model.classes, probabilities, k, settings.smooth, settings.samples)
         body.innerHTML = (f'<div class="saliency-view" data-state="computing">'
                           f'{sm.view_html(lede, model.input_shape[:2], controls)}'
-                          f'<p class="sal-note help">{escape(self.smooth_note())}</p>'
+                          f'<p class="sal-note help">{note}</p>'
                           f'{code_panels_html(CODE)}</div>')
         self.root = one(".saliency-view", body)
         pixels = pixels_of(self.acts["input"], model.pixel_range)
@@ -48,11 +51,6 @@ class SaliencyView:
         for selector in ("#saliency-class", "#saliency-smooth", "#saliency-samples"):
             self.listeners.add(one(selector, body), "change", self.on_setting)
         self.ask()
-
-    def smooth_note(self):
-        """What SmoothGrad does, and what it costs."""
-        return _("SmoothGrad averages the gradients of several copies of the picture with a little random noise "
-                 "added: the map gets less speckled, and each copy is one more backward pass.")
 
     def ask(self):
         """Mark the view busy and request the gradient for the current settings."""
@@ -80,9 +78,8 @@ class SaliencyView:
         one(".sal-check", root).innerHTML = sm.check_html(position, model.input_shape[-1], gradient[position], slope,
                                                           top, model.classes[k], self.settings.samples if smooth else 0)
         data = root.dataset
-        data.classIndex, data.smooth, data.samples = str(k), "true" if self.settings.smooth else "false", str(
-            self.settings.samples)
-        data.top = repr(top)
+        data.classIndex, data.top, data.samples = str(k), repr(top), str(self.settings.samples)
+        data.smooth = "true" if smooth else "false"
         data.ms = f"{(time.perf_counter() - self.asked) * 1000:.1f}"
         data.state = "ready"
 
