@@ -11,7 +11,7 @@ from cnn_explainer.page.markup import code_panels_html, escape
 
 from ..dom import Listeners, one, paint
 
-CODE = (saliency.saliency, heatmap.strength, heatmap.smoothgrad_steps, steps.nudge_slope)
+CODE = (saliency.saliency, saliency.saliency_batch, heatmap.strength, heatmap.smoothgrad_steps, steps.nudge_slope)
 SMOOTH_NOTE = N_("SmoothGrad averages the gradients of several copies of the picture with a little random noise added: "
                  "the map gets less speckled, and each copy is one more backward pass.")
 
