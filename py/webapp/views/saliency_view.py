@@ -9,7 +9,7 @@ from cnn_explainer.page import heatmap, steps
 from cnn_explainer.page import saliency_markup as sm
 from cnn_explainer.page.markup import code_panels_html, escape
 
-from ..dom import Listeners, one, paint
+from ..dom import Listeners, later, one, paint
 
 CODE = (saliency.saliency, saliency.saliency_batch, heatmap.strength, heatmap.smoothgrad_steps, steps.nudge_slope)
 SMOOTH_NOTE = N_("SmoothGrad averages the gradients of several copies of the picture with a little random noise added: "
@@ -64,16 +64,21 @@ class SaliencyView:
                 error=error)
 
     def draw(self, gradient, k):
-        """Paint the heat map and the overlay, and write the strongest value's check."""
+        """Paint the heat map and the overlay; the strongest value's check follows in a task of its own."""
         if self.body is None:  # closed while SmoothGrad was running
             return
-        model, root = self.model, self.root
         t, top = heatmap.normalise(heatmap.strength(gradient))
-        canvases = [one(".sal-heat canvas", root), one(".sal-over canvas", root)]
+        canvases = [one(".sal-heat canvas", self.root), one(".sal-over canvas", self.root)]
         paint(canvases[:1], heatmap.heat_rgba(t)[None])
         paint(canvases[1:], heatmap.overlay_rgba(heatmap.luminance(self.pixels), t)[None])
+        asked = self.asked
+        # the check runs two more forward passes: after this task, so that neither task holds the page for long
+        later(lambda: self.body is not None and self.asked == asked and self.write_check(gradient, k, top))
+
+    def write_check(self, gradient, k, top):
+        """Write the strongest value's gradient beside the forward pass nudged, and mark the view ready."""
+        model, root, smooth = self.model, self.root, self.settings.smooth
         position = heatmap.strongest(gradient)
-        smooth = self.settings.smooth
         slope = None if smooth else steps.nudge_slope(model, self.acts["input"], k, position)
         one(".sal-check", root).innerHTML = sm.check_html(position, model.input_shape[-1], gradient[position], slope,
                                                           top, model.classes[k], self.settings.samples if smooth else 0)
