@@ -3,6 +3,7 @@ import time
 
 import js
 from cnn_explainer.page import markup
+from cnn_explainer.page.saliency_markup import overview_note_html
 from cnn_explainer.i18n import _
 from cnn_explainer.net.model import rescale
 
@@ -11,6 +12,7 @@ from .article import Article
 from .dom import every, later, one, set_text
 from .explain import Explainer
 from .overview import Overview
+from .saliency_state import Saliency
 from .state import State
 
 
@@ -34,6 +36,9 @@ class App:
         self.overview = None
         self.explainer = Explainer(self.state)
         self.article = Article()
+        self.saliency = Saliency()  # which pixels mattered: shared by the overview's heat map and the saliency view
+        self.saliency.on_change = self.refresh_saliency
+        self.explainer.saliency = self.saliency
         self.table = language.template_table()
         self.on_change = lambda: None  # called after the image, colour level or language changed (the address follows)
         self.on_language = lambda: None  # called after a language switch (panels write their own words again)
@@ -41,6 +46,8 @@ class App:
     def use_model(self, model):
         """Switch to a model: its overview (kept when the build drew it already), description and gallery."""
         self.state.model = model
+        self.saliency.class_index = None  # the new model's top class, until one is chosen
+        self.saliency.reset()
         self.overview = Overview(model)
         self.overview.mount()
         self.explainer.attach(self.overview)
@@ -68,7 +75,9 @@ class App:
         self.overview.update(state.acts, state.level)
         previous_url = state.preview_url
         state.example, state.preview_url, state.caption = example, preview_url, caption
+        self.saliency.reset()  # before the views are rebuilt: they ask for the new picture's gradient
         self.explainer.refresh()
+        self.refresh_saliency()
         preview = one("#input-preview")
         preview.alt = _(markup.PREVIEW_ALT)
         if not preview_url:  # the colour ramp has no picture of its own: the input column shows it
@@ -132,7 +141,36 @@ class App:
         """Repaint with another colour scale."""
         self.state.level = level
         self.overview.update(self.state.acts, level)
+        self.refresh_saliency()
         self.on_change()
+
+    def show_saliency(self, shown):
+        """Turn the overview's heat map (which pixels mattered) on or off."""
+        self.saliency.shown = shown
+        self.refresh_saliency()
+
+    def refresh_saliency(self):
+        """The overview's input column: the heat map for the current settings when shown, else the plain input."""
+        note, state, overview = one("#saliency-note"), self.state, self.overview
+        if state.acts is None or overview is None:
+            return
+        if not self.saliency.shown:
+            if not note.hidden:  # the heat map was drawn: the plain input again
+                overview.show_saliency(None)
+            note.hidden = True
+            return
+
+        def done(gradient, k):
+            if overview is self.overview and self.saliency.shown:
+                overview.show_saliency(gradient, k)
+                settings = self.saliency
+                note.innerHTML = overview_note_html(state.model.classes[k], settings.smooth, settings.samples)
+                note.hidden = False
+        try:
+            self.saliency.request(state.model, state.acts, done)
+        except Exception as error:  # the picture and the network stay as they are; the heat map is not drawn
+            note.hidden = True
+            show_message(_("The gradient could not be computed: {error}").format(error=error))
 
     def fill_gallery(self):
         """The strip (one example per class) and the full gallery of the current model (unless the build drew them)."""

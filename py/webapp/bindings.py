@@ -15,6 +15,7 @@ from .choices import open_model, show_example, show_upload, use_model
 from .console_panel import ConsolePanel
 from .dom import closest, one, set_text
 from .teach_panel import TeachPanel
+from .views.saliency_view import SaliencyView
 from .views.softmax_view import SoftmaxView
 
 PHONE = "(max-width: 640px)"  # the media query of the tall overview in app.css
@@ -181,6 +182,29 @@ def bind(app):
         """Show or hide the legends and the model's description."""
         document.body.classList.toggle("details", bool(event.target.checked))
 
+    @on("change", "#saliency-toggle")
+    def on_saliency(event):
+        """Show or hide the heat map of which pixels mattered over the input column."""
+        app.show_saliency(bool(event.target.checked))
+
+    @on("click", "#saliency-note")
+    def on_saliency_explain(event):
+        """The heat map's "How is this computed?" opens the input's view and the saliency view on top of it."""
+        if closest(event, "#saliency-explain") is None or app.overview is None:
+            return
+        target = app.overview.first_neuron("input", state.acts)
+        document.body.classList.add("clicked")
+        explainer.open_neuron(*target, app.overview.node(*target))
+        explainer.push(SaliencyView, app.saliency)
+
+    @on("click", "#learn-teach")
+    def on_learn_teach(event):
+        """The article's button to the Teach panel: it presses the toolbar's Teach button (when the page has one)."""
+        teach = one("#teach-open")
+        if teach is not None:
+            teach.scrollIntoView()
+            teach.click()
+
     @on("change", "#model-select")
     async def on_model(event):
         """Another shipped (or opened) model was chosen."""
@@ -239,7 +263,8 @@ def bind(app):
         if button is None or app.overview is None:
             return
         kind = button.dataset.kind
-        target = app.overview.first_neuron("output" if kind in ("dense", "softmax") else kind, state.acts)
+        column = {"dense": "output", "softmax": "output", "saliency": "input"}.get(kind, kind)
+        target = app.overview.first_neuron(column, state.acts)
         if target is None:
             return
         one("#stage").scrollIntoView()
@@ -248,6 +273,8 @@ def bind(app):
         explainer.open_neuron(*target, node)
         if kind == "softmax":
             explainer.push(SoftmaxView, target[1])
+        elif kind == "saliency":
+            explainer.push(SaliencyView, app.saliency)
 
     @on("keydown", "#network")
     def on_key(event):

@@ -13,7 +13,7 @@ from pyodide.ffi import to_js
 from cnn_explainer.page import markup, snippets
 from cnn_explainer.i18n import _
 
-from .views import conv_view, dense_view, softmax_view
+from .views import conv_view, dense_view, saliency_view, softmax_view
 from .views.conv_formula_view import ConvFormulaView
 from .views.conv_view import ConvView
 from .views.dense_view import DenseView
@@ -22,11 +22,13 @@ from .views.input_view import InputView
 from .views.playground_view import Playground
 from .views.pool_view import PoolView
 from .views.relu_view import ReluView
+from .views.saliency_view import SaliencyView
 
 VIEWS = {"input": InputView, "conv2d": ConvView, "relu": ReluView, "max_pool2d": PoolView, "output": DenseView}
 # the article section of each view's subject (its "i" button links there; the section's button opens the view)
 SECTIONS = {"input": "about-input", "conv2d": "about-convolution", "relu": "about-relu", "max_pool2d": "about-pooling",
-            "output": "about-dense", "softmax": "about-softmax", "playground": "about-playground"}
+            "output": "about-dense", "softmax": "about-softmax", "playground": "about-playground",
+            "saliency": "about-learning"}
 BACKDROP = "#explain, #explain-body, .explain-head, .backdrop"  # clicks here land on empty space: step back
 Entry = namedtuple("Entry", "view_class args return_focus")  # return_focus: a selector to focus when we come back
 
@@ -40,7 +42,7 @@ def focus(element):
 def warm_up():
     """Build the code panels the views show, so the first click opens as fast as later ones."""
     step_views = [function for view in (InputView, ReluView, PoolView, ConvFormulaView) for function, _lines in view.code]
-    for function in step_views + list(conv_view.CODE + dense_view.CODE + softmax_view.CODE):
+    for function in step_views + list(conv_view.CODE + dense_view.CODE + softmax_view.CODE + saliency_view.CODE):
         markup.code_panel(function)
 
 
@@ -56,6 +58,7 @@ class Explainer:
         self.listeners.add(one("#back-to-view"), "click", self.from_article)
         self.on_change = lambda: None  # called when the stack of views changed (the address makes a history entry)
         self.on_console = None  # called with a view's code for the console ("Run in console"), once there is one
+        self.saliency = None  # the saliency settings and gradient (saliency_state.Saliency), shared with the overview
 
     @property
     def is_open(self):
@@ -157,6 +160,10 @@ class Explainer:
     def console_code(self):
         """The open view's code with its neuron and cell filled in, ready to run in the console."""
         (layer, index), top = self.stack[0].args[:2], self.stack[-1]
+        if top.view_class is SaliencyView:
+            settings, model = self.saliency, self.state.model
+            return snippets.saliency_code(model, settings.class_for(model, self.state.acts), settings.smooth,
+                                          settings.samples)
         player = getattr(self.view, "player", None)
         position = tuple(player.position) if player is not None else (0, 0)
         channel = top.args[2] if top.view_class is ConvFormulaView else None
@@ -186,14 +193,17 @@ class Explainer:
             focus(self.origin if self.origin is not None and self.origin.isConnected else one("#network [tabindex='0']"))
 
     def on_click(self, event):
-        """A click on empty space in the panel steps back; a view's playground button opens the playground on top;
-        the "i" button leads to the view's article section."""
+        """A click on empty space in the panel steps back; a view's playground (or saliency) button opens that view on
+        top; the "i" button leads to the view's article section."""
         if closest(event, "#explain-info") is not None:
             event.preventDefault()
             self.to_article()
             return
         if closest(event, "#explain-console") is not None:
             self.on_console(self.console_code())
+            return
+        if closest(event, ".to-saliency") is not None:
+            self.push(SaliencyView, self.saliency, return_focus=".to-saliency")
             return
         button = closest(event, ".to-playground")
         if button is not None:

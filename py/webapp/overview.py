@@ -1,7 +1,8 @@
 """The overview in the page: mounted once per model (or taken over from the build's first paint), repainted per input."""
 import numpy as np
 
-from cnn_explainer.page import colormap, layout, markup
+from cnn_explainer.net.model import pixels_of
+from cnn_explainer.page import colormap, heatmap, layout, markup
 
 from .dom import every, one, paint
 
@@ -74,6 +75,17 @@ class Overview:
             paint(self.canvases[layer], rgba[:len(self.canvases[layer])])  # a compact column draws its first few
         self.show_probabilities(acts[self.model.layers[-1].name])
         one("#legends").innerHTML = markup.overview_legends_html(self.model, self.hidden, limits, level)
+
+    def show_saliency(self, gradient, class_index=None):
+        """Paint the input column with each channel's |gradient| over its pixels (None: the plain input again)."""
+        canvases, data = self.canvases[self.columns[0].name], self.root.dataset
+        if gradient is None:
+            paint(canvases, colormap.input_rgba(self.acts["input"], self.model.pixel_range))
+            self.root.removeAttribute("data-saliency")
+            return
+        rgba, top = heatmap.channel_overlays(pixels_of(self.acts["input"], self.model.pixel_range), gradient)
+        paint(canvases, rgba)
+        data.saliency, data.saliencyClass, data.saliencyTop = "on", str(class_index), repr(top)
 
     def show_probabilities(self, probabilities):
         """Fill the class rows: bar width, percentage, and the top class emphasised; and the prediction line. A compact

@@ -17,7 +17,8 @@ VIEWS = [("input", 0, ".stepview", None), ("conv_1_2", 3, ".elastic", None),
          ("conv_1_2", 3, ".stepview", '#explain-body .el-input[data-channel="2"]'),
          ("conv_1_1", 0, ".playground", "#explain-body .to-playground"),
          ("relu_1_1", 0, ".stepview", None), ("max_pool_1", 0, ".stepview", None),
-         ("output", 2, ".ox-view", None), ("output", 2, ".sm-row", "#explain-body .ox-next")]
+         ("output", 2, ".ox-view", None), ("output", 2, ".sm-row", "#explain-body .ox-next"),
+         ("input", 0, ".saliency-view[data-state=ready]", "#explain-body .to-saliency")]
 
 
 def violations(page, context="body"):
@@ -68,6 +69,18 @@ def test_every_view_has_no_violation(app, layer, index, view, further):
     harness.settle(app)
     found = violations(app)  # the whole page: the view's headings and landmarks must fit the page's
     assert found == [], "\n".join(map(str, found))
+
+
+def test_the_heat_map_over_the_input_column_has_no_violation(app):
+    """With "Which pixels mattered" on: its line over the network (words, colour key, button) and the input column."""
+    close_views(app)
+    app.check("#saliency-toggle")
+    app.wait_for_selector("#saliency-note:not([hidden]) #saliency-explain")
+    try:
+        found = violations(app)
+        assert found == [], "\n".join(map(str, found))
+    finally:
+        app.uncheck("#saliency-toggle")
 
 
 # the ring must be seen: on the focused element, or on the label that stands for a visually hidden control (a file

@@ -234,3 +234,34 @@ def test_the_article_explains_the_settings_and_how_to_use_the_page(app, language
     if language == "zh":
         app.select_option("#lang-select", "en")
         app.wait_for_function("document.documentElement.lang.startsWith('en')")
+
+
+def test_how_a_network_learns_leads_to_the_teach_panel_and_the_saliency_view(app):
+    """The section on learning is there with its words (loss, gradient, step, epochs, held-out), its button presses the
+    toolbar's Teach button when the page has one (and does nothing, without an error, when it has none), and its
+    other button opens the saliency view on the network."""
+    section = "#about-learning"
+    assert app.text_content(f"{section} h3") == "How a network learns"
+    assert app.get_attribute(section, "aria-labelledby") == "about-learning-title"
+    text = app.inner_text(section)
+    for words in ("loss", "cross-entropy", "gradient", "backward pass", "learning rate", "Adam", "epoch", "held-out",
+                  "saliency", "Teach panel", "live curve"):
+        assert words in text, words
+    headings = app.eval_on_selector_all("#article > section > h3", "hs => hs.map(h => h.id)")
+    assert headings.index("about-learning-title") == headings.index("about-training-title") - 1
+    if app.locator("#teach-open").count() == 0:  # no Teach panel in this build: the button must not break
+        app.click("#learn-teach")
+        app.evaluate("""() => { const b = document.createElement('button'); b.id = 'teach-open'; b.type = 'button';
+            b.dataset.stub = ''; document.body.append(b); }""")
+    app.evaluate("""() => document.querySelector('#teach-open').addEventListener('click',
+        e => { e.currentTarget.dataset.pressed = 'yes'; }, {once: true})""")
+    app.click("#learn-teach")
+    app.wait_for_function("document.querySelector('#teach-open').dataset.pressed === 'yes'")
+    app.evaluate("document.querySelector('#teach-open[data-stub]')?.remove()")
+    app.keyboard.press("Escape")  # a real Teach panel closes again
+    app.click(f"{section} .show-on-network")
+    app.wait_for_selector("#explain-body .saliency-view[data-state=ready]")
+    assert app.get_attribute("#explain-info", "href") == "#about-learning"
+    assert app.console_errors == []
+    while app.evaluate("!document.querySelector('#explain').hidden"):
+        app.keyboard.press("Escape")

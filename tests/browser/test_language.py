@@ -13,7 +13,7 @@ KEPT = {"relu", "softmax", "logit", "logits", "numpy", "python", "pyodide", "web
         "vgg", "cnn", "jpeg", "png", "webp", "gif", "bmp", "json", "npz", "keras", "esc", "sobel", "laplacian",
         "adamw", "valid", "same", "max", "exp", "ops", "conv2d", "tar", "imagenet", "imagenette", "english",
         "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten",
-        "tensorflow"}
+        "tensorflow", "adam", "smoothgrad"}
 VISIBLE_WORDS = """(root) => {
     const FILES = /[\\w.-]*\\.(json|npz|bin|tar|png)\\b/g;  // file names and extensions are not words
     const scope = document.querySelector(root);
@@ -86,6 +86,10 @@ def test_every_view_speaks_chinese(chinese, layer, index, view):
         left += english_left(page, "#explain")
         page.click("#explain-body .to-playground")
         page.wait_for_selector("#explain-body .playground")
+        left += english_left(page, "#explain")
+    if layer == "input":  # and on to which pixels mattered
+        page.click("#explain-body .to-saliency")
+        page.wait_for_selector("#explain-body .saliency-view[data-state=ready]")
         left += english_left(page, "#explain")
     if layer == "output":
         page.click("#explain-body .ox-next")

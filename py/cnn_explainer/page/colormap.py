@@ -34,6 +34,20 @@ DIVERGING_LUT = np.concatenate([interpolate(DIVERGING, np.linspace(0, 1, LUT_STE
 DIVERGING_WORDS = DIVERGING_LUT.view(np.uint32).reshape(-1)  # each entry's RGBA bytes as one word
 
 
+MAGNITUDE = DIVERGING[2:]  # the positive half of the same scale, for sizes without a sign: white (none) → deep blue
+
+
+def magnitude_rgba(t):
+    """RGBA (..., 4) for strengths t in [0, 1] on the magnitude scale (opaque)."""
+    rgb = interpolate(MAGNITUDE, t)
+    return np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), 255, np.uint8)], axis=-1)
+
+
+def magnitude_gradient(steps=6):
+    """CSS linear-gradient stops for the magnitude legend, left (none) to right (the most)."""
+    return ", ".join(f"rgb({r},{g},{b})" for r, g, b in interpolate(MAGNITUDE, np.linspace(0, 1, steps)))
+
+
 def channel_rgba(values, hue, low=0.0, high=1.0):
     """RGBA for one input channel: black at low up to the given hue at high."""
     t = np.clip((np.asarray(values, dtype=np.float32) - low) / (high - low), 0.0, 1.0)[..., None]

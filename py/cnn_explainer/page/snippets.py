@@ -50,3 +50,19 @@ def console_code(model, kind, layer, index, position=(0, 0), channel=None, softm
     return (code + "parts = [steps.conv_cell(x[..., c], conv.kernel[..., c, k], row, col, stride)[2]\n"
             "         for c in range(x.shape[-1])]\n"
             f"float(steps.conv_total(parts, conv.bias[k])), float(acts[{layer!r}][row, col, k])  # slow, forward pass")
+
+
+def saliency_code(model, class_index, smooth=False, samples=8):
+    """The saliency view's snippet: the gradient of one class's logit with respect to the input, its strongest value,
+    and that value found again by nudging the input in the forward pass alone."""
+    k = class_index
+    head = ("from cnn_explainer.net import saliency\nfrom cnn_explainer.page import heatmap, steps\n"
+            f"k = {k}  # class {k + 1}: {model.classes[k]}\n")
+    if smooth:
+        return (head + f"gradient = list(heatmap.smoothgrad_steps(model, image, k, {samples}))[-1]  "
+                f"# the mean over {samples} noisy copies\n"
+                "at = heatmap.strongest(gradient)  # (row, col, channel) of the largest |gradient|\n"
+                "float(gradient[at]), float(saliency.saliency(model, image, k)[at])  # SmoothGrad's mean, the plain one")
+    return (head + "gradient = saliency.saliency(model, image, k)  # d logit[k] / d input, one per input value\n"
+            "at = heatmap.strongest(gradient)  # (row, col, channel) of the largest |gradient|\n"
+            "float(gradient[at]), steps.nudge_slope(model, image, k, at)  # backward pass, forward pass nudged")

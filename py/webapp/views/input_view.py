@@ -3,6 +3,7 @@ from cnn_explainer.page import colormap, steps
 from cnn_explainer.net import model as models
 from cnn_explainer.i18n import N_, _
 from cnn_explainer.page.markup import cell_text, channel_name
+from cnn_explainer.page.saliency_markup import saliency_button
 from cnn_explainer.page.numbers import fixed, number
 
 from .stepview import StepView
@@ -29,6 +30,11 @@ class InputView(StepView):
         hue = colormap.CHANNEL_HUES[index] if model.input_shape[-1] == 3 else colormap.GREY_HUE
         self.colours = (colormap.channel_rgba(pixels, hue, 0, 255), colormap.channel_rgba(acts[layer][..., index], hue, *self.range))
         super().__init__(pixels, acts[layer][..., index], 255.0, colormap.limit_of(self.range))
+
+    def mount(self, body):
+        """The step view, with a button under its lede to the saliency view (which pixels mattered)."""
+        super().mount(body)
+        body.querySelector(".lede").insertAdjacentHTML("afterend", f'<p class="sal-open">{saliency_button()}</p>')
 
     def formula_html(self, position, phase):
         """x = p / 255 × (high − low) + low with this pixel's numbers."""
