@@ -224,6 +224,8 @@ class TeachRun:
         else:  # only the dense layer learns (quick): the maps stay as they are, the probabilities change
             self.app.overview.acts = state.acts
             self.app.overview.show_probabilities(state.acts[trainer.model.layers[-1].name])
+        self.app.saliency.reset()  # the weights moved: the gradient is stale (shown again below when its toggle is on)
+        self.app.refresh_saliency()
         self.app.explainer.refresh()
         self.redraws += 1
         document.body.dataset.teachRedraws = str(self.redraws)
