@@ -86,7 +86,7 @@ class TeachPanel:
         document.body.classList.toggle("teach-open", opening)
         if opening:
             one(".teach-name").focus()
-            later(lambda: __import__("cnn_explainer.net.training"))  # ready before Train is pressed, not on its click
+            later(self.show_default_epochs)  # imports the trainer: ready before Train is pressed, not on its click
         else:
             self.camera_off()
             button.focus()
@@ -284,7 +284,11 @@ class TeachPanel:
             if entry is not None and files:
                 asyncio.ensure_future(self.guard(self.add_files(entry, files)))
         elif target.id == "teach-mode":
-            one("#teach-epochs").placeholder = str(self.run.default_epochs(target.value))
+            self.show_default_epochs()
+
+    def show_default_epochs(self):
+        """The epochs field's placeholder: the chosen mode's default (the trainer's recipe)."""
+        one("#teach-epochs").placeholder = str(self.run.default_epochs(one("#teach-mode").value))
 
     def on_dragover(self, event):
         """A class takes dropped files (marked while one is over it)."""

@@ -97,6 +97,11 @@ def test_the_panel_opens_beside_the_network_with_two_classes_and_the_modes(page)
     modes = page.evaluate("[...document.querySelectorAll('#teach-mode option')].map(o => [o.value, o.textContent])")
     assert [value for value, _text in modes] == ["quick", "deeper", "scratch"] and "slow" in modes[2][1]
     assert page.input_value("#teach-mode") == "quick"
+    from cnn_explainer.net.training import DEFAULT_EPOCHS
+    page.wait_for_function("document.querySelector('#teach-epochs').placeholder === %r" % str(DEFAULT_EPOCHS["quick"]))
+    page.select_option("#teach-mode", "scratch")
+    page.wait_for_function("document.querySelector('#teach-epochs').placeholder === %r" % str(DEFAULT_EPOCHS["scratch"]))
+    page.select_option("#teach-mode", "quick")
     for ident in ("#teach-add", "#teach-train", "#teach-export", "#teach-save", "#teach-project"):
         assert page.locator(ident).count() == 1
     assert page.evaluate("document.body.dataset.training") is None
