@@ -71,13 +71,13 @@ def pyscript_config():
 
 
 def boot_preloads(out):
-    """A <meta> listing the boot's downloads, which boot.js preloads on a first visit: every download starts with the
+    """A <meta> listing the boot's downloads, which boot.js preloads: every download starts with the
     HTML instead of one after another as PyScript reaches them (its config, its plugins, Pyodide, the packages, then
-    our files and main.py, each only after the step before). A visitor whose service worker serves the files skips
-    it: there, preloading cost more (a new tab 1.7 → 2.2 s) than it saved.
-    Each entry is [rel, href, integrity, fetchpriority]. The big files are asked for at low priority: over HTTP/1.1
-    (six connections to a host) they held the connections that the strip images and PyScript's small modules (a chain
-    of imports, each after the one before) waited for, which painted the network later and started Pyodide later."""
+    our files and main.py, each only after the step before).
+    Each entry is [rel, href, integrity, fetchpriority]. The big files ("low") wait for the network's images: over
+    HTTP/1.1 (six connections to a host) they held the connections that the images and PyScript's small modules (a
+    chain of imports, each after the one before) waited for, which painted the network later and started Pyodide
+    later. A page the service worker serves gets the modules and small files only (its new tab was slower with all)."""
     with open(os.path.join(out, "vendor", "pyodide", "pyodide-lock.json")) as f:
         lock = json.load(f)["packages"]
     pyscript_dir = os.path.join(out, "vendor", "pyscript")
