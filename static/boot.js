@@ -29,16 +29,35 @@
   let timer = 0;
   window.pycnnBoot = { log, fail, pythonStarts };
 
-  // A first visit starts every download of the boot now, with the HTML (the build lists them in a meta tag); a page
-  // that the service worker serves does not need it (and was slower with it).
-  if (!navigator.serviceWorker?.controller) {
-    const list = document.querySelector("meta[name=pycnn-preload]");
-    for (const [rel, href, integrity] of JSON.parse(list?.content || "[]")) {
-      const link = Object.assign(document.createElement("link"), { rel, href });
-      if (rel === "preload") Object.assign(link, { as: "fetch", crossOrigin: "anonymous" });
-      if (integrity) link.integrity = integrity;
-      document.head.append(link);
-    }
+  // A first visit starts the boot's downloads from here, with the HTML (the build lists them in a meta tag), instead
+  // of one after another as PyScript reaches them: PyScript's modules and small files at once, the big files (runtime,
+  // standard library, NumPy, our archives) once the network's pre-rendered images have arrived, so that they do not
+  // hold the connections the first paint waits for (HTTP/1.1 allows six to a host). A big file that Pyodide asked
+  // for meanwhile is not asked for twice. A page that the service worker serves preloads only the modules and small
+  // files: the big ones came slower when asked for all at once (and a preloaded wasm misses the compiled-code cache).
+  const requested = new Set(); // absolute URLs that went through fetch() below
+  function preload([rel, href, integrity, priority]) {
+    const link = Object.assign(document.createElement("link"), { rel, href });
+    if (rel === "preload") Object.assign(link, { as: "fetch", crossOrigin: "anonymous" });
+    if (integrity) link.integrity = integrity;
+    if (priority) link.fetchPriority = priority;
+    document.head.append(link);
+  }
+  function afterTheImages(then) {
+    const pending = [...document.querySelectorAll("link[rel=preload][as=image]")]
+      .filter((link) => !performance.getEntriesByName(link.href).length) // not arrived yet
+      .map((link) => new Promise((resolve) => {
+        link.addEventListener("load", resolve, { once: true });
+        link.addEventListener("error", resolve, { once: true });
+      }));
+    Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, 1500))]).then(then);
+  }
+  {
+    const firstVisit = !navigator.serviceWorker?.controller;
+    const list = JSON.parse(document.querySelector("meta[name=pycnn-preload]")?.content || "[]");
+    list.filter(([, , , priority]) => priority !== "low").forEach(preload);
+    const big = list.filter(([, , , priority]) => priority === "low");
+    if (firstVisit) afterTheImages(() => big.filter(([, href]) => !requested.has(new URL(href, document.baseURI).href)).forEach(preload));
   }
 
   const state = () => document.body?.dataset.state;
@@ -106,6 +125,7 @@
   window.fetch = async function (input, init) {
     const url = new URL(input instanceof Request ? input.url : String(input), document.baseURI).href;
     const name = url.slice(url.lastIndexOf("/") + 1);
+    requested.add(url);
     let response;
     try {
       response = await nativeFetch.call(this, input, init);

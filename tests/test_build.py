@@ -127,8 +127,8 @@ def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
     # boot.js preloads the boot's downloads on a first visit: each one exists, the wheel with its official hash
     [listed] = re.findall(r'<meta name="pycnn-preload" content="([^"]*)">', page)
     preloads = json.loads(html.unescape(listed))
-    assert all(os.path.exists(os.path.join(built, href)) for _rel, href, _integrity in preloads), preloads
-    assert {href for _rel, href, _integrity in preloads} >= {"./app.zip", "./py/webapp/main.py", "./pyscript.json",
+    assert all(os.path.exists(os.path.join(built, href)) for _rel, href, _integrity, _priority in preloads), preloads
+    assert {href for _rel, href, _integrity, _priority in preloads} >= {"./app.zip", "./py/webapp/main.py", "./pyscript.json",
                                                               "./vendor/pyodide/pyodide.asm.wasm"}
     [wheel] = [p for p in preloads if p[1].endswith(".whl")]
     with open(os.path.join(built, wheel[1]), "rb") as f:
@@ -141,6 +141,17 @@ def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
     assert sources - names == {"webapp/main.py"}  # the script PyScript runs is fetched on its own
     assert {p for p in build_site.list_files(built) if p.startswith("weights/")} <= names
     assert "cnn_explainer/net/__pycache__/ops.cpython-312.pyc" in names and "webapp/__pycache__/app.cpython-312.pyc" in names
+    # PyScript's own package: its bytecode (PyScript writes the sources itself at start), one file per module it writes
+    pyscript = {name for name in names if name.startswith("pyscript/")}
+    assert pyscript == {f"pyscript/__pycache__/{rel[len('pyscript/'):-3]}.cpython-312.pyc"
+                        for rel in bytecode.pyscript_package(os.path.join(built, "vendor", "pyscript"))}
+    assert {"pyscript/__pycache__/__init__.cpython-312.pyc", "pyscript/__pycache__/events.cpython-312.pyc"} <= pyscript
+    # the boot's modules are asked for with the HTML: PyScript's entry, its core and every plugin its core imports
+    modules = {href for rel, href, _integrity, _priority in preloads if rel == "modulepreload"}
+    assert {"./static/hooks.mjs", "./vendor/pyscript/core.js", "./vendor/pyodide/pyodide.mjs"} <= modules
+    plugins = {re.sub(r"-[\w-]{8}\.js$", "", href.split("/")[-1]) for href in modules if "/pyscript/" in href}
+    assert {"core", "deprecations-manager", "donkey", "error", "py-editor", "py-game", "py-terminal"} <= plugins
+    assert all(priority == "low" for _rel, href, _i, priority in preloads if href.endswith((".wasm", ".whl", ".zip")))
 
 
 PYC_312 = (3531).to_bytes(2, "little") + b"\r\n"  # CPython 3.12's bytecode magic
@@ -172,7 +183,8 @@ def test_bytecode_builds_are_reproducible(built, tmp_path):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.read(name))
     shutil.copy(os.path.join(built, "py", "webapp", "main.py"), out / "py" / "webapp" / "main.py")
-    shutil.copytree(os.path.join(built, "vendor", "pyodide"), out / "vendor" / "pyodide")
+    for vendored in ("pyodide", "pyscript"):
+        shutil.copytree(os.path.join(built, "vendor", vendored), out / "vendor" / vendored)
     bytecode.app_zip(str(out))
     with open(out / "app.zip", "rb") as a, open(os.path.join(built, "app.zip"), "rb") as b:
         assert a.read() == b.read()

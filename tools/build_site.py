@@ -71,23 +71,36 @@ def pyscript_config():
 
 
 def boot_preloads(out):
-    """A <meta> listing the boot's downloads, which boot.js preloads on a first visit: every download starts with the
-    HTML instead of one after another as PyScript reaches them (its config, Pyodide, the packages, then our files
-    and main.py, each only after the step before). A visitor whose service worker serves the files skips it:
-    there, preloading cost more (a new tab 1.7 → 2.2 s) than it saved."""
+    """A <meta> listing the boot's downloads, which boot.js preloads: every download starts with the
+    HTML instead of one after another as PyScript reaches them (its config, its plugins, Pyodide, the packages, then
+    our files and main.py, each only after the step before).
+    Each entry is [rel, href, integrity, fetchpriority]. The big files ("low") wait for the network's images: over
+    HTTP/1.1 (six connections to a host) they held the connections that the images and PyScript's small modules (a
+    chain of imports, each after the one before) waited for, which painted the network later and started Pyodide
+    later. A page the service worker serves gets the modules and small files only (its new tab was slower with all)."""
     with open(os.path.join(out, "vendor", "pyodide", "pyodide-lock.json")) as f:
         lock = json.load(f)["packages"]
-    modules = ["vendor/pyscript/core.js", *(f"vendor/pyscript/{name}" for name in sorted(os.listdir(
-        os.path.join(out, "vendor", "pyscript"))) if name.startswith("core-")), "vendor/pyodide/pyodide.mjs",
-        "vendor/pyodide/pyodide.asm.js"]
-    files = ["pyscript.json", "vendor/pyodide/pyodide-lock.json", "vendor/pyodide/pyodide.asm.wasm",
-             "vendor/pyodide/python_stdlib.zip", "app.zip", "vendor/pyodide/numpy_pyc.zip", "py/webapp/main.py"]
-    links = [["modulepreload", f"./{path}", ""] for path in modules] + [["preload", f"./{path}", ""] for path in files]
+    pyscript_dir = os.path.join(out, "vendor", "pyscript")
+    modules = ["static/hooks.mjs", "vendor/pyscript/core.js",
+               *(f"vendor/pyscript/{name}" for name in sorted(os.listdir(pyscript_dir)) if name.startswith("core-")),
+               *(f"vendor/pyscript/{name}" for name in pyscript_plugins(pyscript_dir)),
+               "vendor/pyodide/pyodide.mjs", "vendor/pyodide/pyodide.asm.js"]
+    small = ["pyscript.json", "vendor/pyodide/pyodide-lock.json", "py/webapp/main.py"]
+    big = ["vendor/pyodide/pyodide.asm.wasm", "vendor/pyodide/python_stdlib.zip", "app.zip", "vendor/pyodide/numpy_pyc.zip"]
+    links = ([["modulepreload", f"./{path}", "", ""] for path in modules] + [["preload", f"./{path}", "", ""] for path in small]
+             + [["preload", f"./{path}", "", "low"] for path in big])
     for name in pyscript_config()["packages"]:  # Pyodide fetches a wheel with its lock's hash as the integrity
         digest = base64.b64encode(bytes.fromhex(lock[name]["sha256"])).decode()
-        links.append(["preload", f"./vendor/pyodide/{lock[name]['file_name']}", f"sha256-{digest}"])
+        links.append(["preload", f"./vendor/pyodide/{lock[name]['file_name']}", f"sha256-{digest}", "low"])
     return f'<meta name="pycnn-preload" content="{markup.escape(json.dumps(links))}">'
 
+
+def pyscript_plugins(pyscript_dir):
+    """The module files of the plugins that PyScript's core imports at every start (its plugin table maps each name
+    to an import of its file), so the page can ask for them with core.js instead of after it has run."""
+    [core] = [name for name in os.listdir(pyscript_dir) if name.startswith("core-") and name.endswith(".js")]
+    with open(os.path.join(pyscript_dir, core)) as f:
+        return sorted(set(re.findall(r'(?:"[\w-]+"|\w+):\(\)=>import\("\./([\w-]+\.js)"\)', f.read())))
 
 
 def shipped_models(weights_dir):

@@ -7,10 +7,13 @@ them once, with the vendored Pyodide itself (tools/pyc.mjs), into:
   sourceless .pyc (zipimport reads .pyc only beside, not instead of, a missing .py); every other file as it was;
 - vendor/pyodide/numpy_pyc.zip: __pycache__ files for the NumPy modules the boot imports (boot_numpy.txt),
   unpacked over the installed, untouched official wheel;
-- app.zip: our packages and weights with their .py sources (the code panels show them) and __pycache__.
+- app.zip: our packages and weights with their .py sources (the code panels show them) and __pycache__, and the
+  __pycache__ of PyScript's own package (pyscript/*.py, which its core writes into the working folder and imports at
+  every start: the sources are its, the bytecode beside them ours).
 The official files are verified first (tools/vendor.py); these are derived from them. A stale list costs only
 speed: a module without bytecode is compiled from its source as before. tools/boot_modules.py renews the lists.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -85,15 +88,34 @@ def numpy_overlay(pyodide_dir, wheel):
         write_zip(folder, os.path.join(pyodide_dir, "numpy_pyc.zip"), keep=lambda rel: rel.endswith(".pyc"))
 
 
+def pyscript_package(pyscript_dir):
+    """{relative path: source} of PyScript's Python package, read from the object literal in its core-*.js that it
+    writes out at start (`...(".",{pyscript:{"__init__.py":"...",...}})`; its strings use JSON's escapes only)."""
+    [core] = [name for name in os.listdir(pyscript_dir) if name.startswith("core-") and name.endswith(".js")]
+    with open(os.path.join(pyscript_dir, core), encoding="utf-8") as f:
+        text = f.read()
+    head = '(".",{pyscript:'
+    start, end = text.index(head) + len(head), text.index('.push("import pyscript as _pyscript")')
+    files = json.loads(text[start:text.rindex(")", start, end)][:-1])
+    return {f"pyscript/{name}": source for name, source in files.items()}
+
+
 def app_zip(out, packages=("cnn_explainer", "webapp"), script="webapp/main.py"):
-    """Write out/app.zip: our packages with sources and bytecode, and the weights (the script runs from its .py)."""
+    """Write out/app.zip: our packages with sources and bytecode, the weights (the script runs from its .py), and
+    the bytecode of PyScript's package (its sources left out: PyScript writes them itself)."""
+    pyscript = pyscript_package(os.path.join(out, "vendor", "pyscript"))
     with tempfile.TemporaryDirectory() as folder:
         for package in packages:
             shutil.copytree(os.path.join(out, "py", package), os.path.join(folder, package))
         os.remove(os.path.join(folder, script))  # run by PyScript as a script (with top-level await), never imported
         shutil.copytree(os.path.join(out, "weights"), os.path.join(folder, "weights"))
+        for rel, source in pyscript.items():
+            os.makedirs(os.path.dirname(os.path.join(folder, rel)), exist_ok=True)
+            with open(os.path.join(folder, rel), "w", encoding="utf-8", newline="") as f:
+                f.write(source)
         compile_tree(os.path.join(out, "vendor", "pyodide"), folder)
-        write_zip(folder, os.path.join(out, "app.zip"), keep=lambda rel: not rel.endswith(".po"))  # .mo is what runs
+        write_zip(folder, os.path.join(out, "app.zip"),  # .mo is what runs
+                  keep=lambda rel: not rel.endswith(".po") and rel not in pyscript)
 
 
 def build(out, numpy_wheel):

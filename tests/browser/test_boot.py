@@ -82,3 +82,8 @@ def test_start_up_modules_come_as_bytecode(site, page, wait_ready):
     assert set(numpy) <= set(bytecode.boot_list("boot_numpy.txt")), "run tools/boot_modules.py"
     assert sum(f.startswith(bytecode.STDLIB) and f.endswith(".pyc") for f in files) == len(stdlib)
     assert "/home/pyodide/cnn_explainer/page/steps.py" in files  # our modules keep their source (the code panels show it)
+    # PyScript's package, which its core writes out and imports at start, has its bytecode beside it (from app.zip)
+    pyscript = page.evaluate("""pycnnBoot.pyodide.runPython(`import os, sys
+[(m.__file__, os.path.exists(m.__cached__)) for name, m in sys.modules.items()
+ if name.split('.')[0] == 'pyscript' and getattr(m, '__file__', None)]`).toJs()""")
+    assert len(pyscript) >= 8 and all(cached for _file, cached in pyscript), pyscript
