@@ -98,7 +98,8 @@ def test_the_panel_opens_beside_the_network_with_two_classes_and_the_modes(page)
     assert page.evaluate("document.querySelector(`.teach-class input.teach-files`).multiple")
     modes = page.evaluate("[...document.querySelectorAll('#teach-mode option')].map(o => [o.value, o.textContent])")
     assert [value for value, _text in modes] == ["quick", "deeper", "scratch"] and "slow" in modes[2][1]
-    assert page.input_value("#teach-mode") == "quick"
+    assert page.input_value("#teach-mode") == "quick" and page.input_value("#teach-seed") == "0"
+    assert page.evaluate("document.querySelector('#teach-seed').labels[0].textContent") == "Seed"
     for ident in ("#teach-add", "#teach-train", "#teach-export", "#teach-save", "#teach-project"):
         assert page.locator(ident).count() == 1
     assert page.evaluate("document.body.dataset.training") is None
