@@ -224,3 +224,14 @@ def test_too_many_or_wrong_sized_pictures_are_refused(monkeypatch):
         Trainer(small_base(), ["a", "b"], [np.zeros((32, 32, 3)), np.zeros((30, 32, 3))], [0, 1])
     with pytest.raises(TeachError, match="Unknown mode"):
         Trainer(small_base(), ["a", "b"], np.zeros((4, 32, 32, 3), np.uint8), [0, 0, 1, 1], mode="fast")
+
+
+@pytest.mark.parametrize("text, seed", [("", 0), ("  ", 0), ("0", 0), (" 42 ", 42), ("2147483647", 2**31 - 1)])
+def test_a_typed_seed_is_a_whole_number(text, seed):
+    assert training.parse_seed(text) == seed
+
+
+@pytest.mark.parametrize("text", ["-1", "1.5", "1e3", "seven", "2147483648", "٣", "+3", "0x10"])
+def test_a_seed_that_is_not_a_whole_number_in_range_gets_one_message(text):
+    with pytest.raises(TeachError, match="The seed must be a whole number from 0 to 2147483647"):
+        training.parse_seed(text)

@@ -4,8 +4,8 @@ import time
 import js
 from pyscript import document
 
-from cnn_explainer.page import markup
-from cnn_explainer.net import tfjs, weights
+from cnn_explainer.page import markup, model_files
+from cnn_explainer.net import weights
 from cnn_explainer.i18n import _
 from cnn_explainer.net.model import ramp_pixels, rescale, scale_pixels
 
@@ -50,20 +50,10 @@ async def show_upload(app, file):
 
 
 async def read_model(files):
-    """The model in the chosen files: our .json + .npz, or a TF.js model.json + its .bin shards (WeightsError if not)."""
-    json_file = next((f for f in files if f.name.endswith(".json")), None)
-    if json_file is None:
-        raise weights.WeightsError(_("Choose the files of a model together: its .json and its .npz, or a TF.js "
-                                     "model.json and its .bin files."))
-    json_bytes, where = await read_file(json_file, weights.WeightsError), markup.isolate(json_file.name)
-    if tfjs.is_tfjs(weights.parse_spec(json_bytes, where)):
-        shards = {f.name: await read_file(f, weights.WeightsError) for f in files if f.name.endswith(".bin")}
-        stem = json_file.name.rsplit(".", 1)[0]
-        return tfjs.load_tfjs_bytes(json_bytes, shards, where, "tfjs-model" if stem == "model" else stem)
-    npz_file = next((f for f in files if f.name.endswith(".npz")), None)
-    if npz_file is None:
-        raise weights.WeightsError(_("Choose both files of a model together: its .json and its .npz."))
-    return weights.load_model_bytes(json_bytes, await read_file(npz_file, weights.WeightsError), where)
+    """The model in the chosen files: our .json + .npz, a TF.js model.json + its .bin shards, or one .zip of either
+    (WeightsError if not)."""
+    chosen = [f for f in files if model_files.is_zip(f.name) or f.name.endswith(model_files.MODEL_EXTENSIONS)]
+    return model_files.model_from_files({f.name: await read_file(f, weights.WeightsError) for f in chosen})
 
 
 async def open_model(app, files):

@@ -7,6 +7,7 @@ from pyodide.ffi import JsException, to_js
 from pyscript import document
 
 from cnn_explainer.i18n import _, ngettext
+from cnn_explainer.net.training import TeachError, parse_seed
 from cnn_explainer.page import markup, teach_figures
 
 from .camera import options, refusal
@@ -240,7 +241,8 @@ class TeachPanel:
             else:
                 self.camera_off()
         elif ident == "teach-train":
-            await self.run.start(self.classes, self.settings())
+            if (settings := self.checked_settings()) is not None:
+                await self.run.start(self.classes, settings)
             self.update_buttons()
         elif ident == "teach-pause":
             self.run.pause()
@@ -424,15 +426,26 @@ class TeachPanel:
     # settings and project files
 
     def settings(self):
-        """The mode, epochs (None: the mode's default), seed and model name the panel shows."""
+        """The mode, epochs (None: the mode's default), seed and model name the panel shows (TeachError for a bad seed)."""
         epochs = one("#teach-epochs").value.strip()
         return {"mode": one("#teach-mode").value, "epochs": int(epochs) if epochs.isdigit() and int(epochs) > 0 else None,
-                "seed": self.run.seed, "name": one("#teach-model-name").value.strip() or _("my model")}
+                "seed": parse_seed(one("#teach-seed").value), "name": one("#teach-model-name").value.strip() or _("my model")}
+
+    def checked_settings(self):
+        """settings(), or None after saying what is wrong with them (nothing starts, nothing is saved)."""
+        try:
+            return self.settings()
+        except TeachError as error:
+            self.say(str(error), "error")
+            one("#teach-seed").focus()
+            return None
 
     async def save_project(self):
         """Download the pictures, class names and settings as one .zip."""
+        if (settings := self.checked_settings()) is None:
+            return
         project = await project_module()
-        settings = {key: value for key, value in self.settings().items() if value is not None}
+        settings = {key: value for key, value in settings.items() if value is not None}
         download("teach-project.zip", project.pack([(entry.name, entry.pictures) for entry in self.classes], settings))
         self.say(_("The project was saved as teach-project.zip."))
 
@@ -456,6 +469,6 @@ class TeachPanel:
         one("#teach-mode").value = settings.get("mode", "quick")
         one("#teach-epochs").value = str(settings.get("epochs", ""))
         one("#teach-model-name").value = settings.get("name", one("#teach-model-name").value)
-        self.run.seed = settings.get("seed", self.run.seed)
+        one("#teach-seed").value = str(settings.get("seed", 0))
         self.update_buttons()
         self.say(_("Opened the project: {count} pictures.").format(count=sum(len(p) for _n, p in classes)))

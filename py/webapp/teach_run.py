@@ -43,7 +43,7 @@ class TeachRun:
     def __init__(self, app, say, on_state=lambda: None):
         self.app, self.say, self.on_state = app, say, on_state
         self.trainer, self.previous, self.result = None, None, None
-        self.seed, self.paused, self.taught = 0, False, set()
+        self.paused, self.taught = False, set()
         self.redraws = 0
 
     @property
@@ -85,7 +85,7 @@ class TeachRun:
         one("#teach-pause").hidden = not running or self.paused
         one("#teach-resume").hidden = not running or not self.paused
         one("#teach-stop").hidden = not running
-        for selector in ("#teach-mode", "#teach-epochs", "#teach-model-name", "#teach-save"):
+        for selector in ("#teach-mode", "#teach-epochs", "#teach-seed", "#teach-model-name", "#teach-save"):
             one(selector).disabled = running
         one("#teach-project").disabled = running
         self.on_state()

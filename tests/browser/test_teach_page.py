@@ -2,6 +2,7 @@
 the menu and every view on it, pause/resume/stop keeping the last finished epoch, export and project files round
 trips. One page for them all; tiny trainings on the committed example gallery."""
 import glob
+import io
 import json
 import os
 import zipfile
@@ -69,6 +70,7 @@ def clear_panel(page, names=("class 1", "class 2")):
         page.fill(f"{card(n)} .teach-name", name)
     page.select_option("#teach-mode", "quick")
     page.fill("#teach-epochs", "")
+    page.fill("#teach-seed", "0")
     page.fill("#teach-model-name", "my model")
 
 
@@ -96,7 +98,8 @@ def test_the_panel_opens_beside_the_network_with_two_classes_and_the_modes(page)
     assert page.evaluate("document.querySelector(`.teach-class input.teach-files`).multiple")
     modes = page.evaluate("[...document.querySelectorAll('#teach-mode option')].map(o => [o.value, o.textContent])")
     assert [value for value, _text in modes] == ["quick", "deeper", "scratch"] and "slow" in modes[2][1]
-    assert page.input_value("#teach-mode") == "quick"
+    assert page.input_value("#teach-mode") == "quick" and page.input_value("#teach-seed") == "0"
+    assert page.evaluate("document.querySelector('#teach-seed').labels[0].textContent") == "Seed"
     from cnn_explainer.net.training import DEFAULT_EPOCHS
     page.wait_for_function("document.querySelector('#teach-epochs').placeholder === %r" % str(DEFAULT_EPOCHS["quick"]))
     page.select_option("#teach-mode", "scratch")
@@ -251,7 +254,7 @@ def reopen(page, files):
 
 
 @pytest.mark.parametrize("button", ["#teach-export", "#teach-export-tfjs"])
-def test_the_exported_model_opens_again_and_predicts_the_same(page, tmp_path, button):
+def test_the_exported_model_opens_again_as_its_files_and_as_the_zip_and_predicts_the_same(page, tmp_path, button):
     if page.evaluate("document.body.dataset.training") not in ("done", "stopped"):
         pytest.skip("needs the training of the tests above")
     taught = page.input_value("#model-select")
@@ -262,6 +265,42 @@ def test_the_exported_model_opens_again_and_predicts_the_same(page, tmp_path, bu
     name = reopen(page, files)
     assert name != taught and page.get_attribute("#prediction", "data-probability")[:6] == probability[:6]
     page.select_option("#model-select", taught)
+    page.wait_for_function(f"document.querySelector('#model-select').value === {json.dumps(taught)}")
+    zipped = {"name": download.value.suggested_filename, "mimeType": "application/zip",
+              "buffer": open(download.value.path(), "rb").read()}
+    assert zipped["name"].endswith(".zip")
+    name = reopen(page, [zipped])  # the download as it is, through "Open…"
+    assert name not in (taught, "") and page.get_attribute("#prediction", "data-probability")[:6] == probability[:6]
+    assert "Loaded your model" in page.inner_text("#message")
+    page.select_option("#model-select", taught)
+
+
+def zip_payload(name, members):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return {"name": name, "mimeType": "application/zip", "buffer": out.getvalue()}
+
+
+@pytest.mark.parametrize("case, words", [("unsafe", "unsafe name"), ("beside", "on its own"), ("empty", "no model")])
+def test_a_hostile_or_misplaced_model_zip_gets_one_message_and_the_page_keeps_its_model(page, case, words):
+    json_bytes = open(os.path.join(harness.REPO_ROOT, "weights", "tinyvgg-tin10.json"), "rb").read()
+    npz_bytes = open(os.path.join(harness.REPO_ROOT, "weights", "tinyvgg-tin10.npz"), "rb").read()
+    files = {"unsafe": [zip_payload("evil.zip", {"../m.json": json_bytes, "../m.npz": npz_bytes})],
+             "beside": [zip_payload("m.zip", {"m.json": json_bytes, "m.npz": npz_bytes}),
+                        {"name": "m.json", "mimeType": "application/json", "buffer": json_bytes}],
+             "empty": [zip_payload("notes.zip", {"notes.txt": b"hello"})]}[case]
+    before = (page.input_value("#model-select"), page.locator("#model-select option").count(),
+              page.get_attribute("#prediction", "data-probability"))
+    page.evaluate("document.querySelector('#message').textContent = ''")
+    page.set_input_files("#model-upload", files)
+    page.wait_for_function("document.querySelector('#message').textContent.includes('Could not load that model')",
+                           timeout=30000)
+    text = page.inner_text("#message")
+    assert words in text and text.count("Could not") == 1 and text.endswith("The current model is still in use.")
+    assert (page.input_value("#model-select"), page.locator("#model-select option").count(),
+            page.get_attribute("#prediction", "data-probability")) == before
 
 
 def test_a_loss_that_blows_up_ends_in_error_with_the_previous_model_back(page):
@@ -288,17 +327,20 @@ def test_a_project_is_saved_and_opened_again_and_a_hostile_one_changes_nothing(p
     add_pictures(page, 2, BEARS[:2])
     page.select_option("#teach-mode", "deeper")
     page.fill("#teach-epochs", "7")
+    page.fill("#teach-seed", "2147483647")
     with page.expect_download() as download:
         page.click("#teach-save")
     saved = download.value.path()
     with zipfile.ZipFile(saved) as archive:
         project = json.loads(archive.read("project.json"))
     assert project["mode"] == "deeper" and project["epochs"] == 7 and len(project["classes"]) == 2
+    assert project["seed"] == 2147483647
     clear_panel(page)
     page.set_input_files("#teach-project", saved)
     page.wait_for_function("document.body.dataset.teachPictures === '5'", timeout=30000)
     assert [page.input_value(f"{card(n)} .teach-name") for n in (1, 2)] == ["mugs", "bears 熊"]
     assert page.input_value("#teach-mode") == "deeper" and page.input_value("#teach-epochs") == "7"
+    assert page.input_value("#teach-seed") == "2147483647"
     assert page.inner_text(f"{card(1)} .teach-count") == "3 pictures"
     hostile = tmp_path / "evil.zip"
     with zipfile.ZipFile(hostile, "w") as archive:
@@ -308,6 +350,84 @@ def test_a_project_is_saved_and_opened_again_and_a_hostile_one_changes_nothing(p
     page.set_input_files("#teach-project", str(hostile))
     page.wait_for_function("document.querySelector('#teach-message').textContent.includes('Could not open')")
     assert pictures(page) == 5 and page.input_value(f"{card(1)} .teach-name") == "mugs"
+    assert page.console_errors == []
+
+
+HISTORY = "import json; from webapp.teach_run import TeachRun; json.dumps([TeachRun.last.seed, TeachRun.last.history])"
+
+
+def test_the_seed_field_trains_the_same_run_again_and_a_bad_seed_gets_one_message(page):
+    clear_panel(page, ("mugs", "bears"))
+    add_pictures(page, 1, MUGS)
+    add_pictures(page, 2, BEARS)
+    page.fill("#teach-epochs", "3")
+    runs = []
+    for seed in ("5", "5", "6"):
+        page.fill("#teach-seed", seed)
+        assert train(page) == "done", message(page)
+        runs.append(json.loads(python(page, HISTORY)))
+    assert [seed for seed, _history in runs] == [5, 5, 6]
+    held = [[epoch["held_loss"] for epoch in history] for _seed, history in runs]
+    assert len(held[0]) == 3 and held[0] == held[1], "the same seed, the same held-out losses"
+    assert held[2] != held[0], "another seed, another run"
+    before = (page.evaluate("document.body.dataset.training"), page.input_value("#model-select"))
+    for bad in ("1.5", "-3", "seven", "99999999999"):
+        page.fill("#teach-seed", bad)
+        page.click("#teach-train")
+        page.wait_for_function("document.querySelector('#teach-message').classList.contains('error')")
+        assert message(page) == "The seed must be a whole number from 0 to 2147483647."
+        assert (page.evaluate("document.body.dataset.training"), page.input_value("#model-select")) == before
+        assert page.evaluate("document.activeElement.id") == "teach-seed"
+        page.evaluate("document.querySelector('#teach-message').className = 'teach-message'")
+    page.fill("#teach-seed", "0")
+
+
+# Each redraw of the network while a training runs: the first layer's kernel (read from Python) and the overview's
+# conv_1_1 maps as pixels; and the kernel the trainer starts from, when body[data-training] turns to running.
+WATCH_KERNELS = """() => {
+    window.__kernels = [];
+    const kernel = () => pycnnBoot.pyodide.runPython(
+        "import json; from webapp.teach_run import TeachRun; " +
+        "json.dumps(next(l for l in TeachRun.last.model.layers if l.name == 'conv_1_1').kernel.ravel().tolist())");
+    const maps = () => [...document.querySelectorAll('#network .node.map[data-layer="conv_1_1"] canvas')]
+        .map(c => c.toDataURL()).join(' ');
+    window.__kernelWatch?.disconnect();
+    window.__kernelWatch = new MutationObserver(records => {
+        for (const r of records) {
+            const data = document.body.dataset;
+            if (r.attributeName === 'data-training' && data.training === 'running' && !window.__kernels.length)
+                window.__kernels.push({at: 'start', kernel: kernel(), maps: null});
+            if (r.attributeName === 'data-teach-redraws')
+                window.__kernels.push({at: data.teachEpoch, kernel: kernel(), maps: maps()});
+        }
+    });
+    window.__kernelWatch.observe(document.body, {attributes: true, attributeFilter: ['data-training', 'data-teach-redraws']});
+}"""
+
+
+def test_in_scratch_the_first_layer_kernels_and_maps_visibly_change_every_epoch(page):
+    clear_panel(page, ("mugs", "bears"))
+    add_pictures(page, 1, MUGS[:3])
+    add_pictures(page, 2, BEARS[:3])
+    page.select_option("#teach-mode", "scratch")
+    page.fill("#teach-epochs", "2")
+    page.evaluate(WATCH_KERNELS)
+    try:
+        assert train(page) == "done", message(page)
+        seen = page.evaluate("window.__kernels")
+    finally:
+        page.evaluate("window.__kernelWatch.disconnect()")
+    final = json.loads(python(page, "import json; from webapp.teach_run import TeachRun; json.dumps("
+                                    "next(l for l in TeachRun.last.model.layers if l.name == 'conv_1_1').kernel.ravel().tolist())"))
+    by_epoch = {entry["at"]: entry for entry in seen}
+    assert {"start", "1", "2"} <= set(by_epoch), [entry["at"] for entry in seen]
+    start, one_, two = (np.array(json.loads(by_epoch[at]["kernel"])) for at in ("start", "1", "2"))
+    assert start.shape == (3 * 3 * 3 * 10,)
+    for earlier, later in ((start, one_), (one_, two)):
+        assert np.abs(later - earlier).max() > 5e-4, "the first layer's kernels changed in the epoch"
+    assert np.array_equal(np.array(final), two), "the model kept is the one drawn after the last epoch"
+    assert by_epoch["1"]["maps"] and by_epoch["1"]["maps"] != by_epoch["2"]["maps"], "the overview's conv_1_1 maps changed"
+    assert page.input_value("#model-select") == "my model" or page.input_value("#model-select").startswith("my model (")
     assert page.console_errors == []
 
 

@@ -42,6 +42,19 @@ class TeachError(ValueError):
     """Pictures and classes that cannot be taught; the message says what to change."""
 
 
+MAX_SEED = 2**31 - 1  # what a project file may carry
+
+
+def parse_seed(text):
+    """The seed a visitor typed: a whole number from 0 to MAX_SEED (blank: 0); TeachError otherwise."""
+    text = text.strip()
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_SEED:
+        raise TeachError(_("The seed must be a whole number from 0 to {high}.").format(high=MAX_SEED))
+    return int(text)
+
+
 def class_key(name):
     """A class name as compared for duplicates: case and spacing ignored."""
     return " ".join(str(name).split()).casefold()

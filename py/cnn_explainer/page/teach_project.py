@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 
 from ..i18n import _
-from ..net import image, tfjs, weights
+from ..net import image, safe_zip, tfjs, weights
 
 PROJECT_FORMAT = "pycnn-teach-project/1"
 MAX_CLASSES = 10
@@ -92,40 +92,17 @@ def _refuse(message):
 
 def _open_archive(data):
     """The zip of a project's bytes, after the checks that need no unpacking (size, members, their sizes, names)."""
-    if len(data) > MAX_PROJECT_BYTES:
-        _refuse(_("the file is larger than {size} MB").format(size=MAX_PROJECT_BYTES // 2**20))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        _refuse(_("it is not a .zip file"))
-    if len(members) > MAX_PICTURES + 1:
-        _refuse(_("it holds more than {count} files").format(count=MAX_PICTURES + 1))
-    total = 0
-    for member in members:
-        name = member.filename
-        if name.startswith(("/", "\\")) or ".." in name.split("/") or "\\" in name or ":" in name:
-            _refuse(_("it holds a file with an unsafe name"))
-        if member.file_size > MAX_MEMBER_BYTES:
-            _refuse(_("a file inside it is larger than {size} MB").format(size=MAX_MEMBER_BYTES // 2**20))
-        total += member.file_size
-    if total > MAX_UNPACKED_BYTES:
-        _refuse(_("it unpacks to more than {size} MB").format(size=MAX_UNPACKED_BYTES // 2**20))
-    return archive
+    return safe_zip.open_checked(data, MAX_PROJECT_BYTES, MAX_PICTURES + 1, MAX_MEMBER_BYTES, MAX_UNPACKED_BYTES,
+                                 ProjectError)
 
 
 def _read(archive, name, limit):
     """One member's bytes, never more than limit (a member may lie about its size)."""
     try:
-        with archive.open(name) as f:
-            data = f.read(limit + 1)
+        archive.getinfo(name)
     except KeyError:
         _refuse(_("it names a picture it does not hold"))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        _refuse(_("a file inside it is damaged"))
-    if len(data) > limit:
-        _refuse(_("a file inside it is larger than it says"))
-    return data
+    return safe_zip.read_member(archive, name, limit, ProjectError)
 
 
 def _settings(project):
