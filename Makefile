@@ -45,6 +45,7 @@ bench: venv-dev dist chromium
 	$(BIN)/python bench/bench_models.py
 	$(BIN)/python bench/bench_console.py
 	$(BIN)/python bench/bench_teach.py
+	$(BIN)/python bench/bench_saliency.py
 	$(BIN)/python bench/bench_sizes.py
 
 train: venv-dev
