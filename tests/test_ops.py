@@ -9,15 +9,9 @@ import torch.nn.functional as F
 from scipy import signal
 
 from cnn_explainer.net import ops
+from torch_ref import keras_same_pads, pad as torch_pad
 
 TOL = 1e-4
-
-
-def keras_same_pads(size, kernel, stride):
-    """Keras/TensorFlow 'same' padding written out independently: (before, after), the extra one after."""
-    out = (size + stride - 1) // stride
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
 
 
 def to_nchw(x):
@@ -28,15 +22,6 @@ def to_nchw(x):
 def from_nchw(t):
     """(1, C, H, W) tensor → (H, W, C) NumPy."""
     return t[0].permute(1, 2, 0).numpy()
-
-
-def torch_pad(t, kernel, stride, padding, value=0.0):
-    """Pad an NCHW tensor as Keras does for 'same' (nothing for 'valid')."""
-    if padding == "valid":
-        return t
-    top, bottom = keras_same_pads(t.shape[2], kernel[0], stride[0])
-    left, right = keras_same_pads(t.shape[3], kernel[1], stride[1])
-    return F.pad(t, (left, right, top, bottom), value=value)
 
 
 def torch_conv(x, kernel, bias, stride, padding):
