@@ -121,3 +121,16 @@ def test_chinese_terms_are_the_usual_ones_and_used_consistently():
     assert entries["forward pass (intermediate map) at this cell:"] == "该单元格在前向传播中的值（中间图）："
     assert entries["One output cell"] == "单个输出单元格的计算"
     assert entries[markup.PREVIEW_ALT] and not re.search("[A-Za-z]", entries[markup.PREVIEW_ALT])
+
+
+def test_a_taught_model_s_description_names_its_mode_in_the_page_s_language(compiled):
+    import numpy as np
+    from cnn_explainer.net.training import Trainer
+    from cnn_explainer.net.weights import resolve_model
+    pixels, labels = np.zeros((6, 64, 64, 3), np.uint8), [0, 0, 0, 1, 1, 1]
+    try:
+        i18n.use("zh", compiled)
+        described = Trainer(resolve_model("tinyvgg-tin10"), ["a", "b"], pixels, labels).model.meta["description"]
+        assert "快速" in described and "quick" not in described
+    finally:
+        i18n.use("en")

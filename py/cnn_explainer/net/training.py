@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from . import backprop
-from ..i18n import _
+from ..i18n import N_, _
 from .model import scale_pixels
 
 MODES = ("quick", "deeper", "scratch")
@@ -24,6 +24,7 @@ RECIPES = {
     "scratch": {"epochs": 20, "lr": 1e-3, "weight_decay": 1e-4},
 }
 DEFAULT_EPOCHS = {mode: recipe["epochs"] for mode, recipe in RECIPES.items()}
+MODE_WORDS = {"quick": N_("quick"), "deeper": N_("deeper"), "scratch": N_("scratch")}  # as the page names them
 BETAS, EPSILON = (0.9, 0.999), 1e-8  # Adam's usual moments and epsilon (PyTorch's defaults;
 # nothing measured here asked for others)
 # Images per slice of work, so that a slice takes ≤ ~30 ms in Pyodide (measured there, CPU time, with
@@ -166,7 +167,7 @@ def taught_model(base, classes, mode, seed, name, dtype):
     model.layers[dense].config["units"] = len(classes)
     model.classes, model.name = [" ".join(str(c).split()) for c in classes], name
     model.meta = {"description": _("Taught {count} classes from {base} ({mode}).").format(
-        count=len(classes), base=base.name, mode=mode), "base": base.name, "mode": mode, "seed": seed, "epochs": 0}
+        count=len(classes), base=base.name, mode=_(MODE_WORDS[mode])), "base": base.name, "mode": mode, "seed": seed, "epochs": 0}
     # deeper fine-tunes block 2 from the base's weights; the new dense layer (and in scratch, everything) starts fresh
     fresh_parameters(model, 0 if mode == "scratch" else dense, np.random.default_rng([seed, 1]), dtype)
     return model
