@@ -15,7 +15,7 @@ KEPT = {"relu", "softmax", "logit", "logits", "numpy", "python", "pyodide", "web
         "pycnn", "explainer", "ctrl", "tab", "shift", "enter", "home", "end", "px", "floor", "dense", "flatten",
         "tensorflow", "adam", "smoothgrad"}
 VISIBLE_WORDS = """(root) => {
-    const FILES = /[\\w.-]*\\.(json|npz|bin|tar|png)\\b/g;  // file names and extensions are not words
+    const FILES = /[\\w.-]*\\.(json|npz|bin|tar|png|zip)\\b/g;  // file names and extensions are not words
     const scope = document.querySelector(root);
     const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
     const words = [];
