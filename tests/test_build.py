@@ -123,7 +123,10 @@ def test_pyscript_config_uses_the_local_interpreter_and_ships_our_files(built):
     with open(os.path.join(built, "index.html")) as f:
         page = f.read()
     assert '<script type="py" src="./py/webapp/main.py" config="./pyscript.json"></script>' in page
-    assert '<script type="module" src="./static/hooks.mjs"></script>' in page
+    # PyScript starts from boot.js once the pre-rendered network is on screen, not from a tag that runs before it
+    assert "hooks.mjs" not in re.sub(r'<meta name="pycnn-preload"[^>]*>', "", page)
+    with open(os.path.join(built, "static", "boot.js")) as f:
+        assert 'src: "./static/hooks.mjs"' in f.read()
     # boot.js preloads the boot's downloads on a first visit: each one exists, the wheel with its official hash
     [listed] = re.findall(r'<meta name="pycnn-preload" content="([^"]*)">', page)
     preloads = json.loads(html.unescape(listed))
