@@ -180,6 +180,13 @@ TIMED_CLICK = """async ([selector, key]) => {
 }"""
 
 
+def upload(page, path):
+    """Give the page an image file through "Your image…" and wait until it is drawn."""
+    before = int(page.evaluate("document.body.dataset.renderCount"))
+    page.set_input_files("#upload", path)
+    page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+
+
 def timed_click(page, selector, key):
     """The wall time (ms) from clicking selector until what it changes (body[data-KEY]) is drawn; keys other than
     renderCount are cleared first, so that an equal new value counts too."""

@@ -32,9 +32,7 @@ def app(browser, dist, tmp_path_factory):
     with harness.booted_page(browser, dist) as page:
         png = str(tmp_path_factory.mktemp("img") / "pattern.png")
         make_png(png)
-        before = int(page.evaluate("document.body.dataset.renderCount"))
-        page.set_input_files("#upload", png)
-        page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+        harness.upload(page, png)
         page.model, page.acts = native_acts(png)
         yield page
 

@@ -98,9 +98,7 @@ def test_your_own_image_never_goes_into_the_address(browser, site, tmp_path):
     context, page = fresh_page(browser, site.url)
     png = str(tmp_path / "mine.png")
     make_png(png)
-    before = int(page.evaluate("document.body.dataset.renderCount"))
-    page.set_input_files("#upload", png)
-    page.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    harness.upload(page, png)
     page.click('#network .node[data-layer="relu_1_1"][data-index="0"]')
     page.wait_for_selector("#explain-body .stepview")
     assert "example=" not in page.url and "mine" not in page.url and "view=relu_1_1:0" in page.url

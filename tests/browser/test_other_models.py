@@ -71,9 +71,7 @@ def test_another_conv_stack_draws_cleanly_predicts_like_numpy_and_explains(app, 
     app.set_input_files("#model-upload", files=harness.model_files(model))
     app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
     assert app.eval_on_selector("#model-select", "s => s.value") == name
-    before = int(app.evaluate("document.body.dataset.renderCount"))
-    app.set_input_files("#upload", app.png)
-    app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    harness.upload(app, app.png)
     # the same probabilities as NumPy natively, on the same file
     expected = model.forward(image.prepare_for(model, app.png)[0])[model.layers[-1].name]
     shown = app.eval_on_selector_all("#network .node.out", "els => els.map(e => Number(e.dataset.probability))")
@@ -114,9 +112,7 @@ def test_a_model_of_10000_classes_draws_the_top_classes_and_every_action_stays_f
     app.wait_for_function("document.body.dataset.modelOpenMs !== undefined", timeout=60000)
     assert app.evaluate("document.querySelectorAll('#network *').length") < 1500  # not 151,000
     assert app.inner_text("#network .col:last-child .col-more") == "+9990 more"
-    before = int(app.evaluate("document.body.dataset.renderCount"))
-    app.set_input_files("#upload", app.png)
-    app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    harness.upload(app, app.png)
     # the class rows are this image's ten most probable classes, best first, as NumPy ranks them natively
     probabilities = model.forward(image.prepare_for(model, app.png)[0])["output"]
     rows = app.eval_on_selector_all("#network .node.out", "els => els.map(e => [Number(e.dataset.index), "
@@ -170,9 +166,7 @@ def test_switching_models_keeps_your_image_or_the_same_example(app):
     from cnn_explainer.net import weights
     load = lambda name: weights.load_model(os.path.join(app.dist, "weights", f"{name}.json"))  # noqa: E731
     switch_to(app, "tinyvgg-tin10")
-    before = int(app.evaluate("document.body.dataset.renderCount"))
-    app.set_input_files("#upload", app.png)
-    app.wait_for_function(f"Number(document.body.dataset.renderCount) > {before}")
+    harness.upload(app, app.png)
     # your image stays, prepared for the other model, which predicts on it
     switch_to(app, "tinyvgg-imagenette")
     assert app.inner_text("#input-caption") == "Your image: pattern.png"
