@@ -39,6 +39,7 @@ test: venv-dev dist chromium engines
 bench: venv-dev dist chromium
 	$(BIN)/python bench/bench_forward.py
 	$(BIN)/python bench/bench_browser.py
+	$(BIN)/python bench/bench_boot.py
 	$(BIN)/python bench/bench_views.py
 	$(BIN)/python bench/bench_teaching.py
 	$(BIN)/python bench/bench_soak.py

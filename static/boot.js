@@ -29,12 +29,13 @@
   let timer = 0;
   window.pycnnBoot = { log, fail, pythonStarts };
 
-  // A first visit starts the boot's downloads from here, with the HTML (the build lists them in a meta tag), instead
-  // of one after another as PyScript reaches them: PyScript's modules and small files at once, the big files (runtime,
-  // standard library, NumPy, our archives) once the network's pre-rendered images have arrived, so that they do not
-  // hold the connections the first paint waits for (HTTP/1.1 allows six to a host). A big file that Pyodide asked
-  // for meanwhile is not asked for twice. A page that the service worker serves preloads only the modules and small
-  // files: the big ones came slower when asked for all at once (and a preloaded wasm misses the compiled-code cache).
+  // The boot's downloads start from here (the build lists them in a meta tag) instead of one after another as PyScript
+  // reaches them, but only once the network's pre-rendered images have arrived: over HTTP/1.1 (six connections to a
+  // host) anything asked for sooner held the connections that the first paint waits for. Then PyScript's modules and
+  // small files, and on a first visit the big files too (runtime, standard library, NumPy, our archives) at low
+  // priority; a big file that Pyodide asked for meanwhile is not asked for twice. A page that the service worker
+  // serves preloads only the modules and small files: the big ones came slower when asked for all at once (and a
+  // preloaded wasm misses the compiled-code cache).
   const requested = new Set(); // absolute URLs that went through fetch() below
   function preload([rel, href, integrity, priority]) {
     const link = Object.assign(document.createElement("link"), { rel, href });
@@ -55,11 +56,10 @@
   {
     const firstVisit = !navigator.serviceWorker?.controller;
     const list = JSON.parse(document.querySelector("meta[name=pycnn-preload]")?.content || "[]");
-    list.filter(([, , , priority]) => priority !== "low").forEach(preload);
-    const big = list.filter(([, , , priority]) => priority === "low");
-    if (firstVisit) afterTheImages(() => big.filter(([, href]) => !requested.has(new URL(href, document.baseURI).href)).forEach(preload));
+    const notYet = ([, href]) => !requested.has(new URL(href, document.baseURI).href);
+    afterTheImages(() => list.filter(([, , , priority]) => priority !== "low" || firstVisit).filter(notYet).forEach(preload));
   }
-  // PyScript (static/hooks.mjs) starts once the frame that shows the pre-rendered network has been made: its
+  // PyScript (static/hooks.mjs) starts once the frame that shows the pre-rendered network has been painted: its
   // modules and Pyodide's runtime run long tasks on the main thread, which otherwise held that frame back (warm and
   // reloaded pages were ready ~10 % sooner too). Its files are preloaded meanwhile (above): what waits is their
   // evaluation, not their download. A page in a background tab gets no frames: a timer starts it there.
@@ -70,7 +70,7 @@
     document.head.append(Object.assign(document.createElement("script"), { type: "module", src: "./static/hooks.mjs" }));
   }
   afterTheImages(() => {
-    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(startPython)));
+    requestAnimationFrame(() => setTimeout(startPython)); // the task after this frame's paint
     setTimeout(startPython, 1000);
   });
 
@@ -106,6 +106,9 @@
     const box = document.getElementById("boot-status");
     if (box) box.textContent = message;
   }
+
+  // A preload (above) that has already arrived whole: its bytes are in memory, not on their way.
+  const preloaded = (url) => performance.getEntriesByName(url).some((entry) => entry.initiatorType === "link" && entry.responseEnd > 0);
 
   // Count the bytes of the big downloads on a clone, so the response itself reaches Pyodide untouched.
   async function count(response, [, label, next]) {
@@ -150,7 +153,10 @@
     if (!response.ok && NEEDED.test(url)) fail(`Could not download ${name}: the server answered ${response.status}.`);
     const big = BIG_FILES.find(([pattern]) => pattern.test(url));
     if (big && response.ok && response.body && booting()) {
-      count(response, big);
+      if (preloaded(url)) { // nothing left to count: reading a copy would only take time from Python's start
+        stage = big[2];
+        render();
+      } else count(response, big);
       handOver(url, response);
     }
     return response;

@@ -411,3 +411,21 @@ def test_the_template_must_be_filled_completely():
     assert prerender.fill("<p><!--@a--></p>", {"a": "x"}) == "<p>x</p>"
     with pytest.raises(ValueError, match="no first-paint fragment for b"):
         prerender.fill("<!--@a--><!--@b-->", {"a": ""})
+
+
+def test_the_page_links_one_stylesheet_made_of_the_template_s_in_their_order(built):
+    with open(os.path.join(REPO_ROOT, "index.html")) as f:
+        names = re.findall(r'<link rel="stylesheet" href="\./static/([\w-]+\.css)">', f.read())
+    assert len(names) >= 2 and "app.css" in names
+    with open(os.path.join(built, "index.html")) as f:
+        assert re.findall(r'<link rel="stylesheet"[^>]*>', f.read()) == ['<link rel="stylesheet" href="./static/site.css">']
+    with open(os.path.join(built, "static", "site.css"), encoding="utf-8") as f:
+        bundle = f.read()
+    offsets = []
+    for name in names:
+        with open(os.path.join(REPO_ROOT, "static", name), encoding="utf-8") as f:
+            offsets.append(bundle.index(f.read().strip()))  # whole and unchanged
+        assert not os.path.exists(os.path.join(built, "static", name))  # not shipped (nor precached) twice
+    assert offsets == sorted(offsets)  # the cascade as the template ordered it
+    with open(os.path.join(built, "sw.js")) as f:
+        assert '"./static/site.css"' in f.read()

@@ -74,10 +74,10 @@ def boot_preloads(out):
     """A <meta> listing the boot's downloads, which boot.js preloads: every download starts with the
     HTML instead of one after another as PyScript reaches them (its config, its plugins, Pyodide, the packages, then
     our files and main.py, each only after the step before).
-    Each entry is [rel, href, integrity, fetchpriority]. The big files ("low") wait for the network's images: over
-    HTTP/1.1 (six connections to a host) they held the connections that the images and PyScript's small modules (a
-    chain of imports, each after the one before) waited for, which painted the network later and started Pyodide
-    later. A page the service worker serves gets the modules and small files only (its new tab was slower with all)."""
+    Each entry is [rel, href, integrity, fetchpriority]. All of them wait for the network's images: over HTTP/1.1
+    (six connections to a host) they held the connections the images waited for, which painted the network later
+    (and PyScript starts after that paint anyway). The big files are "low". A page the service worker serves gets the
+    modules and small files only (its new tab was slower with all)."""
     with open(os.path.join(out, "vendor", "pyodide", "pyodide-lock.json")) as f:
         lock = json.load(f)["packages"]
     pyscript_dir = os.path.join(out, "vendor", "pyscript")
@@ -129,8 +129,32 @@ def write_original_model(out, fixture):
     return model
 
 
+STYLESHEET = re.compile(r'^ *<link rel="stylesheet" href="\./static/([\w-]+\.css)">\n', re.MULTILINE)
+BUNDLE = "static/site.css"
+
+
+def bundle_stylesheets(out, template):
+    """Join the template's stylesheets (static/*.css, in their order) into out/static/site.css and link that one file
+    instead: each stylesheet holds the first paint back until it has arrived, and over HTTP/1.1 six of them took
+    connections the network's images were waiting for. The sources stay one file per part of the page."""
+    names = STYLESHEET.findall(template)
+    if not names:
+        return template
+    parts = []
+    for name in names:
+        path = os.path.join(out, "static", name)
+        with open(path, encoding="utf-8") as f:
+            parts.append(f"/* ---- {name} ---- */\n{f.read().rstrip()}\n")
+        os.remove(path)
+    with open(os.path.join(out, BUNDLE), "w", encoding="utf-8") as f:
+        f.write("\n".join(parts))
+    first = STYLESHEET.search(template)
+    return template[:first.start()] + f'  <link rel="stylesheet" href="./{BUNDLE}">\n' + STYLESHEET.sub("", template[first.start():])
+
+
 def write_first_paint(out, template_path, weights_dir, manifest):
-    """Write out/index.html: the page template with the default model's overview drawn in (see tools/prerender.py)."""
+    """Write out/index.html: the page template with the default model's overview drawn in (see tools/prerender.py),
+    its stylesheets joined into one (bundle_stylesheets)."""
     with open(template_path) as f:
         template = f.read()
     models = {}
@@ -144,6 +168,7 @@ def write_first_paint(out, template_path, weights_dir, manifest):
         default = models.get(weights.DEFAULT_MODEL) or next(iter(models.values()))
         page = prerender.first_paint(template, out, models, default, manifest, boot)
     page, _ = catalogues.keyed_template(page)  # each translatable element gets its key (see tools/catalogues.py)
+    page = bundle_stylesheets(out, page)
     with open(os.path.join(out, "index.html"), "w") as f:
         f.write(page)
 

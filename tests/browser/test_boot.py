@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -39,6 +40,12 @@ def test_boots_to_the_overview_from_its_own_origin(site, page, dist, wait_ready)
 
 
 def test_shows_boot_progress(site, page, wait_ready):
+    def slow_runtime(route):  # as over a real connection: still arriving when Pyodide asks for it (a preload that
+        response = route.fetch()  # has arrived whole has nothing left to count, and boot.js skips counting it)
+        time.sleep(1.0)
+        route.fulfill(response=response)
+
+    page.route("**/pyodide.asm.wasm", slow_runtime)
     page.goto(site.url)
     wait_ready(page)
     texts = page.evaluate("window.__bootTexts")
