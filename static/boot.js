@@ -35,8 +35,11 @@
   // small files, and on a first visit the big files too (runtime, standard library, NumPy, our archives) at low
   // priority; a big file that Pyodide asked for meanwhile is not asked for twice. A page that the service worker
   // serves preloads only the modules and small files: the big ones came slower when asked for all at once (and a
-  // preloaded wasm misses the compiled-code cache).
+  // preloaded wasm misses the compiled-code cache). There, the runtime and the archives (no integrity to check) are
+  // fetched with fetch() instead, and each response is handed over when Pyodide or PyScript asks for its URL: the
+  // runtime had been asked for only once PyScript's modules had run (a new tab was ready ~0.1 s later).
   const requested = new Set(); // absolute URLs that went through fetch() below
+  const early = new Map(); // absolute URL → the response (a promise) of a fetch started before anyone asked
   function preload([rel, href, integrity, priority]) {
     const link = Object.assign(document.createElement("link"), { rel, href });
     if (rel === "preload") Object.assign(link, { as: "fetch", crossOrigin: "anonymous" });
@@ -57,7 +60,11 @@
     const firstVisit = !navigator.serviceWorker?.controller;
     const list = JSON.parse(document.querySelector("meta[name=pycnn-preload]")?.content || "[]");
     const notYet = ([, href]) => !requested.has(new URL(href, document.baseURI).href);
-    afterTheImages(() => list.filter(([, , , priority]) => priority !== "low" || firstVisit).filter(notYet).forEach(preload));
+    const fetchEarly = ([, href]) => early.set(new URL(href, document.baseURI).href, nativeFetch(href));
+    afterTheImages(() => {
+      list.filter(([, , , priority]) => priority !== "low" || firstVisit).filter(notYet).forEach(preload);
+      if (!firstVisit) list.filter(([, href, integrity, priority]) => priority === "low" && !integrity).filter(notYet).forEach(fetchEarly);
+    });
   }
   // PyScript (static/hooks.mjs) starts once the frame that shows the pre-rendered network has been painted: its
   // modules and Pyodide's runtime run long tasks on the main thread, which otherwise held that frame back (warm and
@@ -145,7 +152,9 @@
     requested.add(url);
     let response;
     try {
-      response = await nativeFetch.call(this, input, init);
+      const ahead = !init?.integrity && early.get(url);
+      early.delete(url);
+      response = await (ahead || nativeFetch.call(this, input, init));
     } catch (error) {
       if (NEEDED.test(url)) fail(`Could not download ${name} (${error.message}). Check the connection and reload the page.`);
       throw error;

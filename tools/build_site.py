@@ -77,7 +77,7 @@ def boot_preloads(out):
     Each entry is [rel, href, integrity, fetchpriority]. All of them wait for the network's images: over HTTP/1.1
     (six connections to a host) they held the connections the images waited for, which painted the network later
     (and PyScript starts after that paint anyway). The big files are "low". A page the service worker serves gets the
-    modules and small files only (its new tab was slower with all)."""
+    modules and small files only (its new tab was slower with all); boot.js fetches its runtime and archives itself."""
     with open(os.path.join(out, "vendor", "pyodide", "pyodide-lock.json")) as f:
         lock = json.load(f)["packages"]
     pyscript_dir = os.path.join(out, "vendor", "pyscript")

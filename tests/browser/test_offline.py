@@ -128,3 +128,21 @@ def test_a_returning_visitor_is_offered_the_new_release(browser, new_site, wait_
         assert page.is_hidden("#update-notice")  # the new release runs now: nothing more to offer
     finally:
         context.close()
+
+
+def test_a_new_tab_the_worker_serves_has_its_runtime_on_the_way_before_pyodide_asks(browser, new_site, wait_ready):
+    site = new_site("/")
+    context, page = visit(browser, site.url, wait_ready)
+    try:
+        tab = context.new_page()
+        tab.add_init_script("addEventListener('py:progress', (event) => {"
+                            " if (event.detail === 'Loading Pyodide') window.__pyodideAsked ??= performance.now(); })")
+        tab.goto(site.url)
+        wait_ready(tab)
+        starts = tab.evaluate("performance.getEntriesByType('resource')"
+                              ".filter((e) => e.name.endsWith('/pyodide.asm.wasm')).map((e) => e.startTime)")
+        assert len(starts) == 1, starts  # one download, handed to Pyodide
+        assert starts[0] < tab.evaluate("window.__pyodideAsked"), "the runtime was asked for only when Pyodide started"
+        assert tab.get_attribute("#prediction", "data-label")
+    finally:
+        context.close()
