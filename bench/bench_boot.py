@@ -1,8 +1,10 @@
 """Two builds' boots side by side in one run (headless Chromium): network drawn and ready, cold, warm and reload.
 
 Usage: python bench/bench_boot.py [--dist dist] [--against OTHER_DIST | --baseline REV] [--runs 5]
-Each round loads both builds in turn (which goes first alternates), so a busy machine slows both alike. Cold: a fresh
-on-disk profile; warm: a new tab of a profile that has the HTTP cache and the service worker; reload: that tab again.
+Each round loads both builds in turn (which goes first alternates), so a busy machine slows both alike; besides the
+ratio of the medians it prints the median of the rounds' own ratios, which a load that comes and goes sways less.
+Cold: a fresh on-disk profile; warm: a new tab of a profile that has the HTTP cache and the service worker; reload:
+that tab again.
 By default the other build is the start.mjs boot that PyScript replaced (commit 8b563f6), built once from the git
 history into .cache/bench-baseline/ with its own tools/build_site.py (the same pinned downloads, the same data).
 """
@@ -103,10 +105,11 @@ def main(argv=None):
             site.stop()
     print(f"Boot side by side, headless Chromium ({args.runs} rounds; medians in s; {os.cpu_count()} CPUs)")
     print(f"  this build: {args.dist}\n  against:    {against}" + ("" if args.against else f" (commit {args.baseline})"))
-    print(f"  {'':24s} {'this build':>11s} {'against':>9s} {'ratio':>7s}")
+    print(f"  {'':24s} {'this build':>11s} {'against':>9s} {'ratio':>7s} {'paired':>7s}  (paired: median of each round's ratio)")
     for key in results["this build"]:
         ours, theirs = (statistics.median(results[name][key]) for name in builds)
-        print(f"  {key:24s} {ours:11.3f} {theirs:9.3f} {ours / theirs:7.2f}")
+        paired = statistics.median(a / b for a, b in zip(results["this build"][key], results["against"][key]))
+        print(f"  {key:24s} {ours:11.3f} {theirs:9.3f} {ours / theirs:7.2f} {paired:7.2f}")
     return 0
 
 

@@ -26,9 +26,17 @@ def violations(page, context="body"):
     if not page.evaluate("typeof axe !== 'undefined'"):
         with open(AXE) as f:  # evaluated from outside: the page's policy (rightly) refuses an inline <script>
             page.evaluate(f.read())
+    # The article's sections are drawn only near the screen (content-visibility): axe reads colours from what is
+    # drawn, so each is drawn for the check (as it is once scrolled to), then left to the browser again.
     found = page.evaluate("""async ([context, tags]) => {
-        const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-        return result.violations.map(v => [v.id, v.impact, v.nodes.length, v.nodes[0].target.join(' '), v.nodes[0].failureSummary]);
+        const skipped = [...document.querySelectorAll('#article > section')];
+        skipped.forEach(s => s.style.contentVisibility = 'visible');
+        try {
+            const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => [v.id, v.impact, v.nodes.length, v.nodes[0].target.join(' '), v.nodes[0].failureSummary]);
+        } finally {
+            skipped.forEach(s => s.style.contentVisibility = '');
+        }
     }""", [context, TAGS])
     return found
 

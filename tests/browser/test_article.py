@@ -206,9 +206,12 @@ def test_the_crop_preview_shows_the_square_the_network_keeps(app, tmp_path):
 
 
 WHY = ["about-using", "why-padding", "why-kernel-stride", "why-stride-fits", "why-dilation"]
-# the prose: headings, paragraphs and captions, not the figures' numbers and class names nor the playground
-WORDS = """(() => { const t = [...document.querySelectorAll('#article :is(h2, h3, h4, p, figcaption)')]
+# the prose: headings, paragraphs and captions, not the figures' numbers and class names nor the playground (every
+# section drawn first: innerText, the words as shown, has none for a section that is still off screen and skipped)
+WORDS = """(() => { document.querySelectorAll('#article > section').forEach(s => s.style.contentVisibility = 'visible');
+    const t = [...document.querySelectorAll('#article :is(h2, h3, h4, p, figcaption)')]
         .filter(e => !e.closest('.fig-body, .playground-root')).map(e => e.innerText).join(' ');
+    document.querySelectorAll('#article > section').forEach(s => s.style.contentVisibility = '');
     return [(t.match(/[A-Za-z][A-Za-z'’-]*/g) || []).length, (t.match(/[\\u4e00-\\u9fff]/g) || []).length]; })()"""
 
 
@@ -243,6 +246,8 @@ def test_how_a_network_learns_leads_to_the_teach_panel_and_the_saliency_view(app
     section = "#about-learning"
     assert app.text_content(f"{section} h3") == "How a network learns"
     assert app.get_attribute(section, "aria-labelledby") == "about-learning-title"
+    app.locator(section).scroll_into_view_if_needed()  # drawn once near the screen (content-visibility)
+    app.wait_for_function(f"document.querySelector({section!r}).innerText.length > 0")
     text = app.inner_text(section)
     for words in ("loss", "cross-entropy", "gradient", "backward pass", "learning rate", "Adam", "epoch", "held-out",
                   "saliency", "Teach panel", "live curve"):
