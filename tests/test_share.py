@@ -28,6 +28,10 @@ def test_views_are_checked_against_the_model():
     assert share.parse_view("conv_1_2:3", COLUMNS) == [("conv_1_2", 3)]
     assert share.parse_view("conv_1_2:3,channel:2,playground", COLUMNS) == [("conv_1_2", 3), ("channel", 2), ("playground",)]
     assert share.parse_view("output:9,softmax", COLUMNS) == [("output", 9), ("softmax",)]
+    assert share.parse_view("input:0,saliency", COLUMNS) == [("input", 0), ("saliency",)]
+    assert share.parse_view("input:0,saliency:7", COLUMNS) == [("input", 0), ("saliency", 7)]  # a chosen class
+    for bad in ("input:0,saliency:x", "input:0,saliency:²", "input:0,saliency:-1", "input:0,softmax:1,saliency"):
+        assert share.parse_view(bad, COLUMNS) is None, bad
     for bad in ("conv_1_2:10", "conv_9_9:0", "conv_1_2:-1", "conv_1_2", "conv_1_2:3,channel", "conv_1_2:3,softmax:2",
                 "conv_1_2:3,evil", "conv_1_2:3,channel:x", "conv_1_2:1,playground,playground,playground", ":"):
         assert share.parse_view(bad, COLUMNS) is None, bad

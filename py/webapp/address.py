@@ -12,10 +12,11 @@ from .choices import show_example, use_model
 from .views.conv_formula_view import ConvFormulaView
 from .dom import one
 from .views.playground_view import Playground
+from .views.saliency_view import SaliencyView
 from .views.softmax_view import SoftmaxView
 
 DEFAULT = object()  # "the model's default example", in the fields an empty address stands for
-SUBVIEWS = {ConvFormulaView: "channel", SoftmaxView: "softmax", Playground: "playground"}
+SUBVIEWS = {ConvFormulaView: "channel", SoftmaxView: "softmax", Playground: "playground", SaliencyView: "saliency"}
 
 
 def view_steps(explainer):
@@ -27,7 +28,12 @@ def view_steps(explainer):
         name = SUBVIEWS.get(entry.view_class)
         if name is None:
             break
-        steps.append((name, entry.args[2]) if name == "channel" else (name,))
+        if name == "channel":
+            steps.append((name, entry.args[2]))
+        elif name == "saliency" and entry.args[0].class_index is not None:  # a class chosen, not the predicted one
+            steps.append((name, entry.args[0].class_index))
+        else:
+            steps.append((name,))
     return steps
 
 
@@ -144,6 +150,12 @@ class Address:
                 explainer.push_now(SoftmaxView, index)
             elif step[0] == "playground" and kind == "conv2d":
                 explainer.push_now(Playground, "image", layer, index)
+            elif step[0] == "saliency" and kind == "input":
+                chosen = step[1] if len(step) > 1 and step[1] < len(app.state.model.classes) else None
+                if app.saliency.class_index != chosen:
+                    app.saliency.class_index = chosen
+                    app.saliency.choose()  # forget the gradient of the other class; the overview's heat map follows
+                explainer.push_now(SaliencyView, app.saliency)
             else:
                 break
         at = share.parse_at(fields.get("at", ""))

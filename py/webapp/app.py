@@ -37,7 +37,7 @@ class App:
         self.explainer = Explainer(self.state)
         self.article = Article()
         self.saliency = Saliency()  # which pixels mattered: shared by the overview's heat map and the saliency view
-        self.saliency.on_change = self.refresh_saliency
+        self.saliency.on_change = self.saliency_changed
         self.explainer.saliency = self.saliency
         self.table = language.template_table()
         self.on_change = lambda: None  # called after the image, colour level or language changed (the address follows)
@@ -148,6 +148,11 @@ class App:
         """Turn the overview's heat map (which pixels mattered) on or off."""
         self.saliency.shown = shown
         self.refresh_saliency()
+
+    def saliency_changed(self):
+        """The saliency settings changed: the overview's heat map asks again, and the address follows (its class)."""
+        self.refresh_saliency()
+        self.on_change()
 
     def refresh_saliency(self):
         """The overview's input column: the heat map for the current settings when shown, else the plain input."""

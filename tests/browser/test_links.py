@@ -188,3 +188,29 @@ def test_back_to_the_first_entry_shows_the_defaults_and_keeps_it_empty(browser, 
     assert "view=output:2" in page.url and page.input_value("#scale-level") == "unit"
     assert page.console_errors == []
     context.close()
+
+
+def test_a_link_reopens_the_saliency_view_and_its_class(browser, site):
+    context, page = fresh_page(browser, site.url)
+    page.click('#network .node[data-layer="input"][data-index="0"]')
+    page.click("#explain-body .to-saliency")
+    page.wait_for_selector("#explain-body .saliency-view[data-state=ready]")
+    page.wait_for_function("location.hash.includes('view=input:0,saliency')")
+    assert "saliency:" not in page.url  # no class chosen: the link explains whatever class is predicted
+    top = page.get_attribute("#network .node.out.top", "data-index")
+    chosen = "2" if top != "2" else "3"
+    page.select_option("#saliency-class", chosen)
+    page.wait_for_function(f"location.hash.includes('view=input:0,saliency:{chosen}')")
+    link = page.url
+    context.close()
+
+    context, page = fresh_page(browser, link)
+    page.wait_for_selector("#explain-body .saliency-view[data-state=ready]")
+    assert page.input_value("#saliency-class") == chosen
+    assert page.console_errors == []
+    context.close()
+
+    context, page = fresh_page(browser, link.replace(f"saliency:{chosen}", "saliency"))  # the predicted class
+    page.wait_for_selector("#explain-body .saliency-view[data-state=ready]")
+    assert page.input_value("#saliency-class") == top
+    context.close()

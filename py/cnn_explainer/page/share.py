@@ -1,6 +1,7 @@
 """The page's state in its address (the part after #), so that a link reopens exactly what was on screen.
 
     #model=tinyvgg-tin10&example=examples/…/red-panda-1.png&level=unit&lang=zh&view=conv_1_2:3,channel:2&at=4,7
+    #view=input:0,saliency:7   (the saliency view, for class 7; without a number, for the predicted class)
 
 Only things anyone can open are shared: a shipped model, a gallery example, the colour level, the language, the
 open explanation (its neuron and the views stacked on it) and the position of its animation. A visitor's own image
@@ -11,7 +12,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 KEYS = ("model", "example", "level", "lang", "view", "at")
 LEVELS = ("unit", "module", "global")
-SUBVIEWS = ("channel", "softmax", "playground")  # views opened on top of a neuron's view
+SUBVIEWS = ("channel", "softmax", "playground", "saliency")  # views opened on top of a neuron's view
+NUMBERED = {"channel": True, "saliency": False}  # the subviews that take a number: {name: whether it must have one}
 LONGEST = 300  # characters of one value: longer ones are not ours
 # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() then refuses (or reads as another number)
 NUMBER = re.compile(r"[0-9]{1,6}")
@@ -61,13 +63,15 @@ def parse_view(text, columns):
     steps = [(layer, index)]
     for part in rest:
         name, _, number = part.partition(":")
-        if name not in SUBVIEWS or (name == "channel") != bool(number):
+        if name not in SUBVIEWS or (number and name not in NUMBERED) or (not number and NUMBERED.get(name)):
             return None
         if number:
             number = small_number(number)
             if number is None:
                 return None
-        steps.append((name, number) if name == "channel" else (name,))
+            steps.append((name, number))
+        else:
+            steps.append((name,))
     return steps
 
 
