@@ -88,7 +88,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    against = args.against or baseline_build(args.baseline)
+    try:
+        against = args.against or baseline_build(args.baseline)
+    except subprocess.CalledProcessError as error:  # e.g. a shallow clone without that commit
+        detail = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else error.stderr or ""
+        detail = detail.strip().splitlines()[-1] if detail.strip() else ""
+        print(f"bench_boot: skipped: could not build commit {args.baseline} to compare with ({detail or error}); "
+              "fetch the history (git fetch --unshallow) or pass --against DIST", file=sys.stderr)
+        return 0
     builds = {"this build": args.dist, "against": against}
     results = {name: collections.defaultdict(list) for name in builds}
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as tmp:
