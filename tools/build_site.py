@@ -133,6 +133,11 @@ STYLESHEET = re.compile(r'^ *<link rel="stylesheet" href="\./static/([\w-]+\.css
 BUNDLE = "static/site.css"
 
 
+def stylesheet_part(name, text):
+    """One stylesheet as site.css holds it: a comment naming its file, then its text."""
+    return f"/* ---- {name} ---- */\n{text.rstrip()}\n"
+
+
 def bundle_stylesheets(out, template):
     """Join the template's stylesheets (static/*.css, in their order) into out/static/site.css and link that one file
     instead: each stylesheet holds the first paint back until it has arrived, and over HTTP/1.1 six of them took
@@ -144,7 +149,7 @@ def bundle_stylesheets(out, template):
     for name in names:
         path = os.path.join(out, "static", name)
         with open(path, encoding="utf-8") as f:
-            parts.append(f"/* ---- {name} ---- */\n{f.read().rstrip()}\n")
+            parts.append(stylesheet_part(name, f.read()))
         os.remove(path)
     with open(os.path.join(out, BUNDLE), "w", encoding="utf-8") as f:
         f.write("\n".join(parts))

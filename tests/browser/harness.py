@@ -89,9 +89,10 @@ def same_in_dist(dist, src, dst):
     """Whether the built site holds src unchanged: as a file, (Python sources but the main script) in app.zip, or
     (stylesheets) as a part of static/site.css."""
     if src.startswith("static/") and src.endswith(".css"):
-        bundle = os.path.join(dist, "static", "site.css")
+        import build_site
+        bundle = os.path.join(dist, build_site.BUNDLE)
         with open(os.path.join(REPO_ROOT, src), encoding="utf-8") as f:
-            part = f"/* ---- {os.path.basename(src)} ---- */\n{f.read().rstrip()}\n"
+            part = build_site.stylesheet_part(os.path.basename(src), f.read())
         return os.path.exists(bundle) and part in open(bundle, encoding="utf-8").read()
     if dst.startswith("py/") and dst != "py/webapp/main.py" and src.endswith(".py"):
         with zipfile.ZipFile(os.path.join(dist, "app.zip")) as archive, open(os.path.join(REPO_ROOT, src), "rb") as f:

@@ -25,15 +25,22 @@ def make_png(path):
     Image.fromarray(pixels).save(path)
 
 
+def upload_pattern(page, folder):
+    """Give the page the test pattern (make_png) as the visitor's picture; return (its path, the native model, its
+    native activations)."""
+    import harness
+    png = str(folder / "pattern.png")
+    make_png(png)
+    harness.upload(page, png)
+    return (png, *native_acts(png))
+
+
 @pytest.fixture(scope="module")
 def app(browser, dist, tmp_path_factory):
     """A booted page showing a PNG uploaded by the test, plus the native activations of that PNG."""
     import harness
     with harness.booted_page(browser, dist) as page:
-        png = str(tmp_path_factory.mktemp("img") / "pattern.png")
-        make_png(png)
-        harness.upload(page, png)
-        page.model, page.acts = native_acts(png)
+        _png, page.model, page.acts = upload_pattern(page, tmp_path_factory.mktemp("img"))
         yield page
 
 

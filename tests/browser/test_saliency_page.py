@@ -9,7 +9,7 @@ from cnn_explainer.net import image
 from cnn_explainer.net.model import pixels_of
 from cnn_explainer.page import colormap, heatmap
 from helpers import random_model
-from test_explain_steps import make_png, native_acts
+from test_explain_steps import upload_pattern
 from torch_saliency import torch_saliency
 
 pytestmark = pytest.mark.browser
@@ -23,10 +23,7 @@ VIEW = ".saliency-view"
 def app(browser, dist, tmp_path_factory):
     """A booted page showing a PNG uploaded by the test; the native model and its input for that PNG."""
     with harness.booted_page(browser, dist) as page:
-        png = str(tmp_path_factory.mktemp("img") / "pattern.png")
-        make_png(png)
-        harness.upload(page, png)
-        page.model, acts = native_acts(png)
+        png, page.model, acts = upload_pattern(page, tmp_path_factory.mktemp("img"))
         page.image = acts["input"]
         page.png = png
         yield page
