@@ -34,7 +34,7 @@ engines: venv-dev
 	bash tools/install_engines.sh
 
 test: venv-dev dist chromium engines
-	$(BIN)/python -m pytest
+	$(BIN)/python tools/run_tests.py
 
 bench: venv-dev dist chromium
 	$(BIN)/python bench/bench_forward.py

@@ -3,8 +3,9 @@ import os
 
 import pytest
 
-from harness import (DEFAULT_DIST, DIST, Site, boot_state, launch, open_page, snapshot, stale_sources,
-                     wait_ready)
+from harness import (DEFAULT_DIST, DIST, Site, boot_state, chromium_log_tail, launch, open_page, snapshot,
+                     stale_sources, wait_ready)
+from run_tests import CRASH_MARKS
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +76,12 @@ def context(browser):
 def page(context):
     """A recording page (page.requests, page.console_errors) in a fresh context."""
     return open_page(context)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test whose page crashed reports the end of Chromium's log beside its traceback."""
+    report = yield
+    if report.failed and any(mark in str(report.longrepr) for mark in CRASH_MARKS):
+        report.sections.append(("Chromium's log, last lines", chromium_log_tail()))
+    return report

@@ -23,6 +23,10 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying hosts that are blocked here.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Chromium's own log, one file per launch: a test whose page crashed shows its last lines (conftest.py).
+CHROMIUM_LOGS = os.path.join(REPO_ROOT, ".cache", "chromium-logs")
+LOG_NOISE = ("dbus", "ScreenSaver")  # this machine has no session bus
+LOG_FILES = []  # the logs of this process's launches, oldest first
 # Records every text #boot-status shows, for the progress test.
 WATCH_BOOT_STATUS = """
 document.addEventListener("securitypolicyviolation", (e) =>
@@ -124,7 +128,25 @@ def launch(playwright):
     """Headless Debian Chromium with the flags this machine needs (plain launch: a fresh temporary profile)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (tools/install_chromium.sh)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + log_args(), headless=True)
+
+
+def log_args():
+    """The flags that write Chromium's log to a new file in CHROMIUM_LOGS (the first launch removes older runs')."""
+    if not LOG_FILES:
+        shutil.rmtree(CHROMIUM_LOGS, ignore_errors=True)
+        os.makedirs(CHROMIUM_LOGS)
+    LOG_FILES.append(os.path.join(CHROMIUM_LOGS, f"{len(LOG_FILES) + 1}.log"))
+    return ["--enable-logging", f"--log-file={LOG_FILES[-1]}"]
+
+
+def chromium_log_tail(lines=40):
+    """The last lines of the newest Chromium log this process started, without this machine's noise."""
+    if not LOG_FILES or not os.path.exists(LOG_FILES[-1]):
+        return "(no log)"
+    with open(LOG_FILES[-1], encoding="utf-8", errors="replace") as f:
+        kept = [line.rstrip() for line in f if not any(noise in line for noise in LOG_NOISE)]
+    return "\n".join(kept[-lines:])
 
 
 def launch_profile(playwright, user_data_dir):
