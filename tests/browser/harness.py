@@ -97,7 +97,10 @@ def same_in_dist(dist, src, dst):
         bundle = os.path.join(dist, build_site.BUNDLE)
         with open(os.path.join(REPO_ROOT, src), encoding="utf-8") as f:
             part = build_site.stylesheet_part(os.path.basename(src), f.read())
-        return os.path.exists(bundle) and part in open(bundle, encoding="utf-8").read()
+        if not os.path.exists(bundle):
+            return False
+        with open(bundle, encoding="utf-8") as f:
+            return part in f.read()
     if dst.startswith("py/") and dst != "py/webapp/main.py" and src.endswith(".py"):
         with zipfile.ZipFile(os.path.join(dist, "app.zip")) as archive, open(os.path.join(REPO_ROOT, src), "rb") as f:
             try:
